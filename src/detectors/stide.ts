@@ -1,0 +1,60 @@
+// Owns Stide (Forrest 1996, Hofmeyr 1998, Warrender 1999): the database of every distinct k-window of the
+// training traces, either one per program (classic) or one shared by all programs (the paper's choice),
+// and the mismatch signal of a test trace against it.
+
+import { WindowSet } from './window-set.js';
+import type { DbScope, DetectorConfig, Model } from './types.js';
+import type { Trace } from '../traces/trace.js';
+
+export class StideModel implements Model {
+  readonly config: DetectorConfig;
+  /** Program -> database (scope per-program) or '*' -> the one shared database. */
+  readonly dbs: Map<string, WindowSet>;
+
+  constructor(config: DetectorConfig, dbs: Map<string, WindowSet>) {
+    this.config = config;
+    this.dbs = dbs;
+  }
+
+  get dbSize(): number {
+    let n = 0;
+    for (const db of this.dbs.values()) n += db.size;
+    return n;
+  }
+
+  get dbBytes(): number {
+    let n = 0;
+    for (const db of this.dbs.values()) n += db.bytes;
+    return n;
+  }
+
+  /** The database a trace is checked against; undefined when its program had no training data. */
+  dbFor(trace: Pick<Trace, 'program'>): WindowSet | undefined {
+    return this.dbs.get(this.config.scope === 'shared' ? '*' : trace.program);
+  }
+
+  score(trace: Trace): Uint8Array {
+    const db = this.dbFor(trace);
+    const k = this.config.k;
+    if (db === undefined) {
+      // No normal behaviour known for this program: every window is foreign.
+      return new Uint8Array(Math.max(0, trace.calls.length - k + 1)).fill(1);
+    }
+    return db.mismatches(trace.calls);
+  }
+}
+
+export function trainStide(traces: readonly Trace[], k: number, scope: DbScope): StideModel {
+  const dbs = new Map<string, WindowSet>();
+  for (const t of traces) {
+    const key = scope === 'shared' ? '*' : t.program;
+    let db = dbs.get(key);
+    if (db === undefined) {
+      db = new WindowSet(k);
+      dbs.set(key, db);
+    }
+    db.addTrace(t.calls);
+  }
+  if (scope === 'shared' && !dbs.has('*')) dbs.set('*', new WindowSet(k));
+  return new StideModel({ kind: 'stide', scope, k, resetOn: [] }, dbs);
+}

@@ -1,0 +1,225 @@
+// Owns the sequence database storage: a set of distinct length-k windows over dense syscall ids, held in
+// typed arrays. Windows are hashed with a rolling polynomial hash (mod 2^32, Math.imul) mixed by a
+// murmur finaliser, kept in an open-addressing table, and verified exactly against the stored window,
+// so a hash collision can never make a foreign window look normal. Each window also keeps how many
+// times it was seen in training (t-stide needs the counts).
+
+const B = 0x01000193; // FNV prime: odd, so multiplication mod 2^32 is invertible.
+const EMPTY = 0;
+
+export function powB(k: number): number {
+  let p = 1;
+  for (let i = 0; i < k - 1; i++) p = Math.imul(p, B);
+  return p;
+}
+
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}
+
+/** Polynomial hash of seq[start .. start+k). */
+export function hashWindow(seq: ArrayLike<number>, start: number, k: number): number {
+  let h = 0;
+  for (let j = 0; j < k; j++) h = (Math.imul(h, B) + seq[start + j]!) | 0;
+  return h;
+}
+
+export class WindowSet {
+  readonly k: number;
+  /** Stored windows, k ints each, in insertion order. */
+  private arena: Int32Array;
+  private counts: Float64Array;
+  private hashes: Int32Array;
+  /** Slot -> window index + 1 (0 = empty). */
+  private table: Int32Array;
+  private mask: number;
+  private n = 0;
+  private total = 0;
+  /** B^(k-1), to remove the outgoing call from a rolling hash. */
+  readonly bk1: number;
+
+  constructor(k: number, initialCapacity = 1024) {
+    if (!Number.isInteger(k) || k < 1) throw new RangeError(`window length k must be a positive integer, got ${k}`);
+    this.k = k;
+    this.bk1 = powB(k);
+    let cap = 16;
+    while (cap < initialCapacity * 2) cap *= 2;
+    this.table = new Int32Array(cap);
+    this.mask = cap - 1;
+    this.arena = new Int32Array(initialCapacity * k);
+    this.hashes = new Int32Array(initialCapacity);
+    this.counts = new Float64Array(initialCapacity);
+  }
+
+  /** Number of distinct windows. */
+  get size(): number {
+    return this.n;
+  }
+
+  /** Number of windows added, duplicates included. */
+  get totalAdded(): number {
+    return this.total;
+  }
+
+  /** Bytes held by the typed arrays of this set (capacity, not just the used part). */
+  get bytes(): number {
+    return this.arena.byteLength + this.hashes.byteLength + this.table.byteLength + this.counts.byteLength;
+  }
+
+  /** Bytes needed for the distinct windows alone (k int32 each), the size a compact model file needs. */
+  get payloadBytes(): number {
+    return this.n * this.k * 4;
+  }
+
+  private grow(): void {
+    const cap = this.hashes.length * 2;
+    const arena = new Int32Array(cap * this.k);
+    arena.set(this.arena);
+    this.arena = arena;
+    const hashes = new Int32Array(cap);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
+    const counts = new Float64Array(cap);
+    counts.set(this.counts);
+    this.counts = counts;
+    const tcap = cap * 2;
+    this.table = new Int32Array(tcap);
+    this.mask = tcap - 1;
+    for (let i = 0; i < this.n; i++) {
+      let slot = mix(this.hashes[i]!) & this.mask;
+      while (this.table[slot] !== EMPTY) slot = (slot + 1) & this.mask;
+      this.table[slot] = i + 1;
+    }
+  }
+
+  private same(idx: number, seq: ArrayLike<number>, start: number): boolean {
+    const k = this.k;
+    const base = idx * k;
+    const arena = this.arena;
+    for (let j = 0; j < k; j++) if (arena[base + j] !== seq[start + j]) return false;
+    return true;
+  }
+
+  /** Index of the window seq[start..start+k) with precomputed hash h, or -1. */
+  findHashed(seq: ArrayLike<number>, start: number, h: number): number {
+    const table = this.table;
+    const mask = this.mask;
+    let slot = mix(h) & mask;
+    for (;;) {
+      const e = table[slot]!;
+      if (e === EMPTY) return -1;
+      const idx = e - 1;
+      if (this.hashes[idx] === h && this.same(idx, seq, start)) return idx;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  has(seq: ArrayLike<number>, start = 0): boolean {
+    return this.findHashed(seq, start, hashWindow(seq, start, this.k)) >= 0;
+  }
+
+  /** Adds one occurrence of the window; returns true when it was new. */
+  addHashed(seq: ArrayLike<number>, start: number, h: number, times = 1): boolean {
+    this.total += times;
+    const found = this.findHashed(seq, start, h);
+    if (found >= 0) {
+      this.counts[found] = this.counts[found]! + times;
+      return false;
+    }
+    if ((this.n + 1) * 2 > this.table.length || this.n === this.hashes.length) this.grow();
+    const idx = this.n++;
+    const k = this.k;
+    for (let j = 0; j < k; j++) this.arena[idx * k + j] = seq[start + j]!;
+    this.hashes[idx] = h;
+    this.counts[idx] = times;
+    let slot = mix(h) & this.mask;
+    while (this.table[slot] !== EMPTY) slot = (slot + 1) & this.mask;
+    this.table[slot] = idx + 1;
+    return true;
+  }
+
+  add(seq: ArrayLike<number>, start = 0, times = 1): boolean {
+    return this.addHashed(seq, start, hashWindow(seq, start, this.k), times);
+  }
+
+  /** Adds every window of a trace; returns how many were new. */
+  addTrace(calls: Int32Array): number {
+    const k = this.k;
+    const L = calls.length;
+    if (L < k) return 0;
+    let added = 0;
+    let h = hashWindow(calls, 0, k);
+    const bk1 = this.bk1;
+    for (let i = 0; ; i++) {
+      if (this.addHashed(calls, i, h)) added++;
+      if (i + k >= L) break;
+      h = (Math.imul(h - Math.imul(calls[i]!, bk1), B) + calls[i + k]!) | 0;
+    }
+    return added;
+  }
+
+  /** How many times window idx was seen in training. */
+  countAt(idx: number): number {
+    return this.counts[idx]!;
+  }
+
+  /** Copy of window idx. */
+  windowAt(idx: number): Int32Array {
+    return this.arena.slice(idx * this.k, idx * this.k + this.k);
+  }
+
+  /** The stored windows (n*k ints) and their counts, in insertion order: what a model file holds. */
+  export(): { windows: Int32Array; counts: Float64Array } {
+    return { windows: this.arena.slice(0, this.n * this.k), counts: this.counts.slice(0, this.n) };
+  }
+
+  static fromExport(k: number, windows: Int32Array, counts: Float64Array): WindowSet {
+    const n = counts.length;
+    if (windows.length !== n * k) throw new RangeError(`window array holds ${windows.length} ints, expected ${n} x ${k}`);
+    const s = new WindowSet(k, Math.max(16, n));
+    for (let i = 0; i < n; i++) s.add(windows, i * k, counts[i]!);
+    return s;
+  }
+
+  /**
+   * Mismatch signal of a trace: out[i] = 1 when window i is absent. Length max(0, L-k+1).
+   * This is the hot path: one rolling-hash update, one probe and one k-compare per window.
+   */
+  mismatches(calls: Int32Array, out?: Uint8Array): Uint8Array {
+    const k = this.k;
+    const L = calls.length;
+    const nw = L >= k ? L - k + 1 : 0;
+    const sig = out && out.length >= nw ? out.subarray(0, nw) : new Uint8Array(nw);
+    if (nw === 0) return sig;
+    const bk1 = this.bk1;
+    let h = hashWindow(calls, 0, k);
+    for (let i = 0; ; i++) {
+      sig[i] = this.findHashed(calls, i, h) < 0 ? 1 : 0;
+      if (i + k >= L) break;
+      h = (Math.imul(h - Math.imul(calls[i]!, bk1), B) + calls[i + k]!) | 0;
+    }
+    return sig;
+  }
+
+  /** Index of every window of a trace in this set (-1 when absent); t-stide derives rarity from it. */
+  lookupAll(calls: Int32Array): Int32Array {
+    const k = this.k;
+    const L = calls.length;
+    const nw = L >= k ? L - k + 1 : 0;
+    const out = new Int32Array(nw);
+    if (nw === 0) return out;
+    const bk1 = this.bk1;
+    let h = hashWindow(calls, 0, k);
+    for (let i = 0; ; i++) {
+      out[i] = this.findHashed(calls, i, h);
+      if (i + k >= L) break;
+      h = (Math.imul(h - Math.imul(calls[i]!, bk1), B) + calls[i + k]!) | 0;
+    }
+    return out;
+  }
+}

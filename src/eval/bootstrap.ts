@@ -1,0 +1,124 @@
+// Owns confidence intervals for evaluation metrics: seeded percentile-bootstrap CIs (a fast path for
+// proportions such as detection rate = detected / total, and a generic one for any statistic), plus the
+// closed-form Wilson score interval, which stays informative at 0/n and n/n where a bootstrap of a
+// proportion collapses to a single point. All randomness comes from src/eval/random.ts.
+
+import { probit, quantileSorted } from 'simple-statistics';
+import { randomInt, toRng, type SeedOrRng } from './random.js';
+
+export interface BootstrapOptions {
+  /** Number of bootstrap resamples (default 1000). */
+  resamples?: number;
+  /** Required: same seed → identical interval. An Rng may be passed to continue an existing stream. */
+  seed: SeedOrRng;
+  /** Two-sided confidence level in (0, 1) (default 0.95). */
+  level?: number;
+}
+
+export interface ConfidenceInterval {
+  /** The statistic on the original data (for a proportion: successes / n). NaN when n = 0. */
+  estimate: number;
+  /** Lower / upper percentile bounds; NaN when n = 0 or no resample gave a non-NaN statistic. */
+  low: number;
+  high: number;
+  level: number;
+  /** Resamples that gave a non-NaN statistic (those are the ones the percentiles are taken over). */
+  resamples: number;
+}
+
+function checkOptions(opts: BootstrapOptions): { resamples: number; level: number } {
+  const resamples = opts.resamples ?? 1000;
+  const level = opts.level ?? 0.95;
+  if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`bootstrap: resamples must be a positive integer, got ${resamples}`);
+  if (!(level > 0 && level < 1)) throw new RangeError(`bootstrap: level must be in (0, 1), got ${level}`);
+  return { resamples, level };
+}
+
+/**
+ * Percentile interval of the bootstrap distribution: quantiles (1-level)/2 and (1+level)/2 of the
+ * resample statistics, by simple-statistics' quantileSorted. NaN statistics are dropped first.
+ */
+function percentileInterval(stats: Float64Array, level: number): { low: number; high: number; valid: number } {
+  const kept = Array.from(stats).filter((v) => !Number.isNaN(v));
+  if (kept.length === 0) return { low: NaN, high: NaN, valid: 0 };
+  kept.sort((a, b) => a - b);
+  const tail = (1 - level) / 2;
+  return {
+    low: quantileSorted(kept, tail),
+    high: quantileSorted(kept, 1 - tail),
+    valid: kept.length,
+  };
+}
+
+/**
+ * Seeded percentile-bootstrap CI for a proportion. `successes[i]` is trace i's outcome (nonzero /
+ * true = success, e.g. "attack trace detected"); each resample draws n outcomes with replacement and
+ * records the fraction of successes. Empty input gives { estimate: NaN, low: NaN, high: NaN } (no throw).
+ * Note: at 0/n or n/n every resample is identical, so low = high = estimate; report `wilsonCI` alongside
+ * when that matters.
+ */
+export function bootstrapProportionCI(successes: Uint8Array | readonly boolean[], opts: BootstrapOptions): ConfidenceInterval {
+  const { resamples, level } = checkOptions(opts);
+  const n = successes.length;
+  if (n === 0) return { estimate: NaN, low: NaN, high: NaN, level, resamples: 0 };
+  const bits = new Uint8Array(n);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    bits[i] = successes[i] ? 1 : 0;
+    k += bits[i]!;
+  }
+  const rng = toRng(opts.seed);
+  const stats = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += bits[randomInt(rng, n)]!;
+    stats[b] = s / n;
+  }
+  const { low, high, valid } = percentileInterval(stats, level);
+  return { estimate: k / n, low, high, level, resamples: valid };
+}
+
+/**
+ * Seeded percentile-bootstrap CI for any statistic of a sample. `statFn` receives each resample as a
+ * fresh Float64Array of length n (it may keep or mutate it). The estimate is `statFn` on the original
+ * values. Resamples whose statistic is NaN are dropped; empty input gives all-NaN bounds (no throw).
+ */
+export function bootstrapCI(values: ArrayLike<number>, statFn: (sample: Float64Array) => number, opts: BootstrapOptions): ConfidenceInterval {
+  const { resamples, level } = checkOptions(opts);
+  const n = values.length;
+  const original = Float64Array.from(values);
+  if (n === 0) return { estimate: NaN, low: NaN, high: NaN, level, resamples: 0 };
+  const estimate = statFn(Float64Array.from(original));
+  const rng = toRng(opts.seed);
+  const stats = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) {
+    const sample = new Float64Array(n);
+    for (let i = 0; i < n; i++) sample[i] = original[randomInt(rng, n)]!;
+    stats[b] = statFn(sample);
+  }
+  const { low, high, valid } = percentileInterval(stats, level);
+  return { estimate, low, high, level, resamples: valid };
+}
+
+/**
+ * Wilson score interval for successes / total at the given two-sided level (default 0.95). Deterministic,
+ * no resampling; well-behaved at 0 and total. total = 0 gives all-NaN (no throw).
+ */
+export function wilsonCI(successes: number, total: number, level = 0.95): { estimate: number; low: number; high: number; level: number } {
+  if (!Number.isInteger(successes) || !Number.isInteger(total) || successes < 0 || total < 0 || successes > total) {
+    throw new RangeError(`wilsonCI: need integers 0 ≤ successes ≤ total, got ${successes}/${total}`);
+  }
+  if (!(level > 0 && level < 1)) throw new RangeError(`wilsonCI: level must be in (0, 1), got ${level}`);
+  if (total === 0) return { estimate: NaN, low: NaN, high: NaN, level };
+  const z = probit(1 - (1 - level) / 2);
+  const p = successes / total;
+  const z2n = (z * z) / total;
+  const centre = (p + z2n / 2) / (1 + z2n);
+  const half = (z / (1 + z2n)) * Math.sqrt((p * (1 - p)) / total + z2n / (4 * total));
+  return {
+    estimate: p,
+    low: successes === 0 ? 0 : Math.max(0, centre - half),
+    high: successes === total ? 1 : Math.min(1, centre + half),
+    level,
+  };
+}

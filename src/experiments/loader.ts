@@ -1,0 +1,50 @@
+// Owns reading an experiment file: YAML parsed with positions, validated with the zod schema; every
+// error names the file, the field path and the line.
+
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
+import { InputError } from '../errors.js';
+import { experimentSchema, type Experiment } from './schema.js';
+
+function nodeAt(doc: ReturnType<typeof parseDocument>, path: readonly PropertyKey[]): Node | undefined {
+  let node: unknown = doc.contents;
+  let last: Node | undefined = node as Node | undefined;
+  for (const key of path) {
+    if (isMap(node)) node = node.get(key as string, true);
+    else if (isSeq(node)) node = node.get(Number(key), true);
+    else break;
+    if (node === undefined) break;
+    last = node as Node;
+  }
+  return last;
+}
+
+export function parseExperiment(text: string, file: string): Experiment {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = e.pos ? lineCounter.linePos(e.pos[0]).line : undefined;
+    throw new InputError(`invalid YAML: ${e.message.split('\n')[0]}`, { file, line });
+  }
+  const result = experimentSchema.safeParse(doc.toJS());
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const path = issue.path.map(String);
+    const node = nodeAt(doc, issue.path as PropertyKey[]);
+    const line = node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
+    const field = path.length > 0 ? path.join('.') : '(top level)';
+    throw new InputError(`field ${field}: ${issue.message}`, { file, line });
+  }
+  return result.data;
+}
+
+export function loadExperiment(file: string): Experiment {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read experiment file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
+  }
+  return parseExperiment(text, file);
+}

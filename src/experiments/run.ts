@@ -1,0 +1,134 @@
+// Owns running an experiment: load each dataset once, split it, encode it in one dense alphabet, then run
+// one cell per (dataset, detector, k) and derive every (frame, threshold) operating point from the cells.
+
+import { createHash } from 'node:crypto';
+import { InputError } from '../errors.js';
+import { getDataset, resolveDataDir } from '../datasets/registry.js';
+import { loadDataset } from '../datasets/load.js';
+import { Alphabet } from '../traces/alphabet.js';
+import { namesNeeded } from '../detectors/registry.js';
+import { runCell, type Cell } from '../eval/cell.js';
+import { operatingPoint, type OperatingPointMetrics } from '../eval/metrics.js';
+import { splitTraces } from '../eval/split.js';
+import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
+import type { Experiment } from './schema.js';
+import type { RawTrace, Trace } from '../traces/trace.js';
+
+export interface DatasetSummary {
+  name: string;
+  label: string;
+  manifest: string;
+  /** sha256 over the manifest's sorted (path, sha256) list: identifies the exact data. */
+  checksum: string;
+  files: number;
+  warnings: string[];
+  alphabet: number;
+  trainTraces: number;
+  trainCalls: number;
+  calibrateTraces: number;
+  testNormalTraces: number;
+  testNormalCalls: number;
+  attackTraces: number;
+  attackCalls: number;
+  droppedShort: { normal: number; attack: number };
+}
+
+export interface ExperimentResult {
+  experiment: Experiment;
+  datasets: DatasetSummary[];
+  cells: Cell[];
+  policies: ThresholdPolicy[];
+}
+
+export interface Progress {
+  start(total: number, what: string): void;
+  tick(what: string): void;
+  stop(): void;
+}
+
+export const silentProgress: Progress = { start() {}, tick() {}, stop() {} };
+
+export function experimentPolicies(exp: Experiment): ThresholdPolicy[] {
+  return [...(exp.thresholds.count ?? []).map(countThreshold), ...(exp.thresholds.ratio ?? []).map(ratioThreshold)];
+}
+
+export function manifestChecksum(files: Record<string, string>): string {
+  const h = createHash('sha256');
+  for (const p of Object.keys(files).sort()) h.update(`${files[p]}  ${p}\n`);
+  return h.digest('hex');
+}
+
+function sumCalls(ts: readonly { calls: { length: number } }[]): number {
+  let n = 0;
+  for (const t of ts) n += t.calls.length;
+  return n;
+}
+
+export async function runExperiment(exp: Experiment, opts: { dataDir?: string; progress?: Progress }): Promise<ExperimentResult> {
+  const progress = opts.progress ?? silentProgress;
+  const dataDir = resolveDataDir(opts.dataDir);
+  const cells: Cell[] = [];
+  const datasets: DatasetSummary[] = [];
+  const total = exp.datasets.length * exp.detectors.length * exp.k.length;
+  progress.start(total, 'cells');
+  try {
+    for (const entry of exp.datasets) {
+      const manifest = getDataset(entry.name);
+      const subsets: Record<string, RegExp> = {};
+      for (const [name, re] of Object.entries(manifest.subsets ?? {})) subsets[name] = new RegExp(re);
+      for (const s of [entry.split.train, entry.split.calibrate, entry.split.test, entry.split.attack]) {
+        if (s?.subset !== undefined && subsets[s.subset] === undefined) {
+          throw new InputError(`dataset ${entry.name} has no subset "${s.subset}"`, { expected: `one of ${Object.keys(subsets).sort().join(', ') || '(none)'}` });
+        }
+      }
+      const loaded = loadDataset(manifest, dataDir);
+      const split = splitTraces<RawTrace>(loaded.traces, entry.split, subsets);
+      // One dense alphabet per dataset: training first, then frozen so unseen calls share one id.
+      const alphabet = new Alphabet();
+      const train = split.train.map((t) => alphabet.encode(t));
+      for (const d of exp.detectors) for (const n of namesNeeded(d)) alphabet.intern(n);
+      alphabet.freeze();
+      const enc = (ts: RawTrace[]): Trace[] => ts.map((t) => alphabet.encode(t));
+      const calibrate = enc(split.calibrate);
+      const testNormal = enc(split.testNormal);
+      const attack = enc(split.attack);
+      const label = entry.as ?? entry.name;
+      datasets.push({
+        name: entry.name,
+        label,
+        manifest: `datasets/${manifest.name}/manifest.json`,
+        checksum: manifestChecksum(manifest.files ?? {}),
+        files: loaded.files,
+        warnings: loaded.warnings,
+        alphabet: alphabet.size,
+        trainTraces: train.length,
+        trainCalls: sumCalls(train),
+        calibrateTraces: calibrate.length,
+        testNormalTraces: testNormal.length,
+        testNormalCalls: sumCalls(testNormal),
+        attackTraces: attack.length,
+        attackCalls: sumCalls(attack),
+        droppedShort: split.droppedShort,
+      });
+      for (const det of exp.detectors) {
+        for (const k of exp.k) {
+          progress.tick(`${label} ${det.label} k=${k}`);
+          cells.push(runCell({ dataset: label, detectorLabel: det.label, detector: det, k, frames: exp.frames, train, calibrate, testNormal, attack }));
+        }
+      }
+    }
+  } finally {
+    progress.stop();
+  }
+  return { experiment: exp, datasets, cells, policies: experimentPolicies(exp) };
+}
+
+/** Every operating point of a cell: frames x thresholds, in experiment order. */
+export function cellPoints(cell: Cell, policies: readonly ThresholdPolicy[]): OperatingPointMetrics[] {
+  if (cell.normal.length === 0 && cell.attack.length === 0) return [];
+  const out: OperatingPointMetrics[] = [];
+  cell.frames.forEach((_, fi) => {
+    for (const p of policies) out.push(operatingPoint(cell.normal, cell.attack, fi, p));
+  });
+  return out;
+}

@@ -1,0 +1,107 @@
+// Owns the experiment file schema (zod): which datasets with which split, which detectors, which window
+// lengths, frames and thresholds. Ranges ({from, to, step}) expand to lists, so sweeps are first class.
+
+import { z } from 'zod';
+
+const range = z
+  .object({ from: z.number(), to: z.number(), step: z.number().positive().default(1) })
+  .strict()
+  .refine((r) => r.to >= r.from, { message: '`to` must be >= `from`' });
+
+function listOrRange(item: z.ZodNumber) {
+  return z.union([item, z.array(item).nonempty(), range]).transform((v): number[] => {
+    if (typeof v === 'number') return [v];
+    if (Array.isArray(v)) return [...new Set(v)].sort((a, b) => a - b);
+    const out: number[] = [];
+    for (let x = v.from; x <= v.to + 1e-9; x += v.step) out.push(Math.round(x * 1e9) / 1e9);
+    return out;
+  });
+}
+
+/** How to draw traces from a pool: a named subset of the manifest, then a seeded fraction or count. */
+const selection = z
+  .object({
+    subset: z.string().optional(),
+    fraction: z.number().gt(0).max(1).optional(),
+    count: z.number().int().positive().optional(),
+    /** Take traces in file order instead of at random (with count or fraction). */
+    ordered: z.boolean().default(false),
+    /**
+     * What fraction/count counts and draws: single traces (processes), or whole source files, so every
+     * process of one recording lands on the same side of the split.
+     */
+    unit: z.enum(['trace', 'file']).default('trace'),
+  })
+  .strict()
+  .refine((s) => !(s.fraction !== undefined && s.count !== undefined), { message: 'give either fraction or count, not both' });
+
+export type Selection = z.infer<typeof selection>;
+
+const split = z
+  .object({
+    seed: z.number().int().default(1),
+    /** Normal traces to train on (default: all normal traces). */
+    train: selection.optional(),
+    /** Normal traces held out to calibrate thresholds (drawn from what training left). */
+    calibrate: selection.optional(),
+    /** Normal traces to test on (drawn from what training and calibration left; default: all of it). */
+    test: selection.optional(),
+    /** Attack traces to test on (default: all attack traces). */
+    attack: z.object({ subset: z.string().optional() }).strict().optional(),
+    /** Traces with fewer calls are left out of every set and counted (Warrender drops 1-call traces). */
+    minLength: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+export type Split = z.infer<typeof split>;
+
+const datasetEntry = z
+  .object({
+    name: z.string().min(1),
+    /** Label used in result tables (default: the dataset name). */
+    as: z.string().optional(),
+    split: split.default({ seed: 1, minLength: 0 } as never),
+  })
+  .strict();
+
+const detector = z
+  .object({
+    kind: z.enum(['stide', 'xenids']),
+    scope: z.enum(['per-program', 'shared']).optional(),
+    resetOn: z.array(z.string()).optional(),
+    /** Label used in result tables (default: kind/scope). */
+    as: z.string().optional(),
+  })
+  .strict()
+  .transform((d) => {
+    const scope = d.kind === 'xenids' ? 'shared' : (d.scope ?? 'per-program');
+    const resetOn = d.kind === 'xenids' ? (d.resetOn ?? ['execve', 'execveat', 'vfork']) : [];
+    return { kind: d.kind, scope, resetOn, label: d.as ?? (d.kind === 'xenids' ? 'xenids' : `stide/${scope}`) } as const;
+  });
+
+export type DetectorEntry = z.infer<typeof detector>;
+
+export const experimentSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore only (it names the results folder)'),
+    description: z.string().default(''),
+    datasets: z.array(datasetEntry).nonempty(),
+    detectors: z.array(detector).nonempty(),
+    k: listOrRange(z.number().int().min(1).max(64)),
+    frames: listOrRange(z.number().int().min(1).max(10000)),
+    thresholds: z
+      .object({
+        count: listOrRange(z.number().int().min(1)).optional(),
+        ratio: listOrRange(z.number().min(0).lt(1)).optional(),
+      })
+      .strict()
+      .refine((t) => t.count !== undefined || t.ratio !== undefined, { message: 'give count and/or ratio thresholds' }),
+    /** Operating point shown first in summary.md: which frame and threshold to headline. */
+    headline: z
+      .object({ frame: z.number().int().positive(), count: z.number().int().positive().optional(), ratio: z.number().min(0).lt(1).optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type Experiment = z.infer<typeof experimentSchema>;
