@@ -6,13 +6,23 @@ import { trainXenids } from './xenids.js';
 import type { DbScope, Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
+export const DETECTOR_KINDS = ['stide', 'xenids'] as const;
+export type DetectorKind = (typeof DETECTOR_KINDS)[number];
+
 export interface DetectorSpec {
-  kind: 'stide' | 'xenids';
+  kind: DetectorKind;
   scope: DbScope;
   resetOn: readonly string[];
+  /** Detector-specific numeric settings; unknown keys are rejected by checkParams. */
+  params?: Readonly<Record<string, number>>;
 }
 
-export const DETECTOR_KINDS = ['stide', 'xenids'] as const;
+/** Label of a detector in result tables when the experiment gives none. */
+export function defaultLabel(kind: DetectorKind, scope: DbScope, params: Readonly<Record<string, number>> = {}): string {
+  const base = kind === 'xenids' ? 'xenids' : `${kind}/${scope}`;
+  const extra = Object.keys(params).sort().map((k) => `${k}=${params[k]}`).join(',');
+  return extra ? `${base}(${extra})` : base;
+}
 
 export function trainModel(spec: DetectorSpec, traces: readonly Trace[], k: number): Model {
   switch (spec.kind) {

@@ -2,6 +2,7 @@
 // lengths, frames and thresholds. Ranges ({from, to, step}) expand to lists, so sweeps are first class.
 
 import { z } from 'zod';
+import { DETECTOR_KINDS, defaultLabel } from '../detectors/registry.js';
 
 const range = z
   .object({ from: z.number(), to: z.number(), step: z.number().positive().default(1) })
@@ -66,9 +67,11 @@ const datasetEntry = z
 
 const detector = z
   .object({
-    kind: z.enum(['stide', 'xenids']),
+    kind: z.enum(DETECTOR_KINDS),
     scope: z.enum(['per-program', 'shared']).optional(),
     resetOn: z.array(z.string()).optional(),
+    /** Detector-specific settings (t-stide: rareFraction; hamming: minDistance ...), see src/detectors/registry.ts. */
+    params: z.record(z.string(), z.number()).optional(),
     /** Label used in result tables (default: kind/scope). */
     as: z.string().optional(),
   })
@@ -76,7 +79,8 @@ const detector = z
   .transform((d) => {
     const scope = d.kind === 'xenids' ? 'shared' : (d.scope ?? 'per-program');
     const resetOn = d.kind === 'xenids' ? (d.resetOn ?? ['execve', 'execveat', 'vfork']) : [];
-    return { kind: d.kind, scope, resetOn, label: d.as ?? (d.kind === 'xenids' ? 'xenids' : `stide/${scope}`) } as const;
+    const params = d.params ?? {};
+    return { kind: d.kind, scope, resetOn, params, label: d.as ?? defaultLabel(d.kind, scope, params) } as const;
   });
 
 export type DetectorEntry = z.infer<typeof detector>;
