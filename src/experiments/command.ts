@@ -24,10 +24,10 @@ export function registerRunCommand(program: Command): void {
       const result = await runExperiment(exp, { dataDir, progress: makeProgress(Boolean(opts.quiet)) });
       const outDir = resolve(opts.out, exp.name);
       const shownFile = relative(process.cwd(), resolve(file)) || file;
-      const files = resultFiles(result, shownFile, dataDir, `stidebench run ${shownFile}`);
+      const files = await resultFiles(result, shownFile, dataDir, `stidebench run ${shownFile}`);
       writeResultDir(outDir, files);
       if (!opts.quiet) {
-        const summary = files['summary.md']!;
+        const summary = String(files['summary.md']);
         const headline = summary.split('\n## ').find((s) => s.startsWith('Headline'));
         process.stdout.write(`## ${headline ?? ''}\n`);
         process.stdout.write(`Results written to ${relative(process.cwd(), outDir) || outDir}/\n`);

@@ -8,6 +8,7 @@ import { loadDataset } from '../datasets/load.js';
 import { Alphabet } from '../traces/alphabet.js';
 import { namesNeeded } from '../detectors/registry.js';
 import { runCell, type Cell } from '../eval/cell.js';
+import { convergence, type ConvergencePoint } from '../eval/analysis.js';
 import { operatingPoint, type OperatingPointMetrics } from '../eval/metrics.js';
 import { splitTraces } from '../eval/split.js';
 import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
@@ -33,11 +34,19 @@ export interface DatasetSummary {
   droppedShort: { normal: number; attack: number };
 }
 
+export interface ConvergenceCurve {
+  dataset: string;
+  k: number;
+  points: ConvergencePoint[];
+  plateauAt: number | null;
+}
+
 export interface ExperimentResult {
   experiment: Experiment;
   datasets: DatasetSummary[];
   cells: Cell[];
   policies: ThresholdPolicy[];
+  convergence: ConvergenceCurve[];
 }
 
 export interface Progress {
@@ -69,6 +78,7 @@ export async function runExperiment(exp: Experiment, opts: { dataDir?: string; p
   const dataDir = resolveDataDir(opts.dataDir);
   const cells: Cell[] = [];
   const datasets: DatasetSummary[] = [];
+  const curves: ConvergenceCurve[] = [];
   const total = exp.datasets.length * exp.detectors.length * exp.k.length;
   progress.start(total, 'cells');
   try {
@@ -110,6 +120,9 @@ export async function runExperiment(exp: Experiment, opts: { dataDir?: string; p
         attackCalls: sumCalls(attack),
         droppedShort: split.droppedShort,
       });
+      if (exp.analysis?.convergence) {
+        for (const k of exp.k) curves.push({ dataset: label, k, ...convergence(train, k) });
+      }
       for (const det of exp.detectors) {
         for (const k of exp.k) {
           progress.tick(`${label} ${det.label} k=${k}`);
@@ -120,7 +133,7 @@ export async function runExperiment(exp: Experiment, opts: { dataDir?: string; p
   } finally {
     progress.stop();
   }
-  return { experiment: exp, datasets, cells, policies: experimentPolicies(exp) };
+  return { experiment: exp, datasets, cells, policies: experimentPolicies(exp), convergence: curves };
 }
 
 /** Every operating point of a cell: frames x thresholds, in experiment order. */

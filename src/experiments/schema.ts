@@ -100,6 +100,23 @@ export const experimentSchema = z
       })
       .strict()
       .refine((t) => t.count !== undefined || t.ratio !== undefined, { message: 'give count and/or ratio thresholds' }),
+    /** Sweep analyses: ROC/AUC, calibrated operating points, bootstrap CIs, convergence, plots. */
+    analysis: z
+      .object({
+        /** Target false-positive rates; thresholds are calibrated on the split's calibration traces. */
+        targetFpr: z.array(z.number().gt(0).lt(1)).default([0.01, 0.05]),
+        /** Bootstrap resamples for 95% CIs (0 = none). */
+        bootstrap: z.number().int().min(0).default(1000),
+        seed: z.number().int().default(1),
+        /** Distinct windows vs training traces, per dataset and k. */
+        convergence: z.boolean().default(true),
+        /** SVG plots in results/<name>/plots/, embedded in summary.md. */
+        plots: z.boolean().default(true),
+        /** Also write PNG copies of the plots. */
+        png: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
     /** Operating point shown first in summary.md: which frame and threshold to headline. */
     headline: z
       .object({ frame: z.number().int().positive(), count: z.number().int().positive().optional(), ratio: z.number().min(0).lt(1).optional() })

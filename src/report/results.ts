@@ -4,16 +4,24 @@
 
 import { execFileSync } from 'node:child_process';
 import { intrusionRows } from '../eval/cell.js';
+import { analyseCell, thin, type FrameAnalysis } from '../eval/analysis.js';
+import { experimentFigures, pngCopies } from './figures.js';
 import { mismatchSummary } from '../eval/metrics.js';
 import { cellPoints, type ExperimentResult } from '../experiments/run.js';
 import { minAlarmLfc, policyLabel, type ThresholdPolicy } from '../eval/threshold.js';
 import { csvTable, formatNumber, formatPercent, markdownTable, stableJson, type Cell as TableCell } from './tables.js';
 
-export function metricsDocument(r: ExperimentResult): unknown {
+export function analyses(r: ExperimentResult): FrameAnalysis[][] {
+  const a = r.experiment.analysis;
+  if (!a) return r.cells.map(() => []);
+  return r.cells.map((c) => analyseCell(c, { targetFprs: a.targetFpr, bootstrap: a.bootstrap, seed: a.seed }));
+}
+
+export function metricsDocument(r: ExperimentResult, an: FrameAnalysis[][] = analyses(r)): unknown {
   return {
     experiment: r.experiment.name,
     datasets: r.datasets.map(({ warnings: _w, ...d }) => d),
-    cells: r.cells.map((c) => ({
+    cells: r.cells.map((c, i) => ({
       dataset: c.dataset,
       detector: c.detector,
       k: c.k,
@@ -23,7 +31,9 @@ export function metricsDocument(r: ExperimentResult): unknown {
       mismatch: { normal: mismatchSummary(c.normal), attack: mismatchSummary(c.attack) },
       intrusions: intrusionRows(c),
       points: cellPoints(c, r.policies),
+      ...(r.experiment.analysis ? { analysis: an[i]!.map((f) => ({ ...f, roc: thin(f.roc, 400) })) } : {}),
     })),
+    ...(r.convergence.length > 0 ? { convergence: r.convergence.map((cv) => ({ ...cv, points: thin(cv.points, 400) })) } : {}),
   };
 }
 
@@ -53,7 +63,7 @@ export function metricsCsv(r: ExperimentResult): string {
   return csvTable([...CSV_HEADERS, ...families.map((f) => `dr_${f}`)], rows);
 }
 
-function headlinePolicy(r: ExperimentResult): { frameIndex: number; policy: ThresholdPolicy } {
+export function headlinePolicy(r: ExperimentResult): { frameIndex: number; policy: ThresholdPolicy } {
   const h = r.experiment.headline;
   const frames = r.experiment.frames;
   const frameIndex = h ? Math.max(0, frames.indexOf(h.frame)) : 0;
@@ -63,7 +73,7 @@ function headlinePolicy(r: ExperimentResult): { frameIndex: number; policy: Thre
   return { frameIndex, policy };
 }
 
-export function summaryMarkdown(r: ExperimentResult, command: string): string {
+export function summaryMarkdown(r: ExperimentResult, command: string, an: FrameAnalysis[][] = analyses(r), figures: { file: string; title: string }[] = []): string {
   const exp = r.experiment;
   const out: string[] = [];
   out.push(`# ${exp.name}`, '');
@@ -111,6 +121,9 @@ export function summaryMarkdown(r: ExperimentResult, command: string): string {
     out.push(markdownTable(['dataset', 'detector', 'k', ...families], frows), '');
   }
 
+  if (r.experiment.analysis) out.push(...analysisSections(r, an, frameIndex, policy));
+  for (const f of figures) out.push(`![${f.title}](${f.file})`, '');
+
   out.push('## Intrusions (headline frame)', '');
   out.push('Per intrusion: the highest per-trace mismatch rate among its traces and the highest LFC.', '');
   const irows: TableCell[][] = [];
@@ -155,6 +168,46 @@ export function summaryMarkdown(r: ExperimentResult, command: string): string {
   return out.join('\n');
 }
 
+function ci(c: { low: number; high: number } | null): string {
+  return c ? ` [${formatPercent(c.low)}, ${formatPercent(c.high)}]` : '';
+}
+
+function analysisSections(r: ExperimentResult, an: FrameAnalysis[][], frameIndex: number, policy: ThresholdPolicy): string[] {
+  const out: string[] = [];
+  const a = r.experiment.analysis!;
+  const frame = r.experiment.frames[frameIndex]!;
+  out.push(`## Window-size comparison (frame ${frame})`, '');
+  out.push(
+    `Score of a trace = its max LFC. AUC = area under the trace-level ROC over all thresholds (ties counted half). ` +
+      `DR@α: the threshold is the smallest count threshold whose false-positive rate on the **calibration** normal traces is at most α ` +
+      `(calibration traces are never test traces); DR and the realised test FPR at that threshold are shown with seeded bootstrap 95% CIs ` +
+      `(${a.bootstrap} resamples). Delay = mean windows from trace start to first alarm over detected attacks at the headline threshold (${policyLabel(policy)}).`,
+    '',
+  );
+  const headers = ['dataset', 'detector', 'k', 'DB size', 'DB bytes', 'AUC'];
+  for (const t of a.targetFpr) headers.push(`DR@${formatPercent(t, 0)} FPR`, `test FPR (t)`);
+  headers.push('mismatch normal', 'mismatch attack', 'delay');
+  const rows: TableCell[][] = r.cells.map((c, i) => {
+    const f = an[i]![frameIndex]!;
+    const p = cellPoints(c, [policy])[frameIndex];
+    const row: TableCell[] = [c.dataset, c.detector, c.k, formatNumber(c.dbSize), formatNumber(c.dbBytes), f.auc === null ? 'n/a' : f.auc.toFixed(4)];
+    for (const t of a.targetFpr) {
+      const cp = f.calibrated.find((x) => x.targetFpr === t);
+      if (!cp) row.push('n/a (no calibration traces)', '');
+      else row.push(`${formatPercent(cp.detectionRate)}${ci(cp.detectionCI)}`, `${formatPercent(cp.testFpr, 2)}${ci(cp.fprCI)} (t=${cp.threshold ?? '∞'})`);
+    }
+    row.push(formatPercent(mismatchSummary(c.normal).pooledRate, 2), formatPercent(mismatchSummary(c.attack).pooledRate, 2), p?.meanDetectionDelayWindows == null ? 'n/a' : p.meanDetectionDelayWindows.toFixed(1));
+    return row;
+  });
+  out.push(markdownTable(headers, rows), '');
+  if (r.convergence.length > 0) {
+    out.push('### Training convergence', '');
+    out.push('Distinct windows after all training traces, and the first trace count after which 10 more traces add no window (null: never).', '');
+    out.push(markdownTable(['dataset', 'k', 'training traces', 'distinct windows', 'plateau at trace'], r.convergence.map((cv) => [cv.dataset, cv.k, cv.points.length, formatNumber(cv.points.at(-1)?.distinctWindows ?? 0), cv.plateauAt ?? 'never'])), '');
+  }
+  return out;
+}
+
 function gitCommit(): string | null {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -176,11 +229,16 @@ export function provenanceDocument(r: ExperimentResult, file: string, dataDir: s
   };
 }
 
-export function resultFiles(r: ExperimentResult, file: string, dataDir: string, command: string): Record<string, string> {
-  return {
-    'metrics.json': stableJson(metricsDocument(r)),
+export async function resultFiles(r: ExperimentResult, file: string, dataDir: string, command: string): Promise<Record<string, string | Buffer>> {
+  const an = analyses(r);
+  const figs = r.experiment.analysis?.plots ? await experimentFigures(r, an, headlinePolicy(r)) : [];
+  const files: Record<string, string | Buffer> = {
+    'metrics.json': stableJson(metricsDocument(r, an)),
     'metrics.csv': metricsCsv(r),
-    'summary.md': summaryMarkdown(r, command),
+    'summary.md': summaryMarkdown(r, command, an, figs),
     'provenance.json': stableJson(provenanceDocument(r, file, dataDir)),
   };
+  for (const f of figs) files[f.file] = f.svg;
+  if (r.experiment.analysis?.png) Object.assign(files, await pngCopies(figs));
+  return files;
 }
