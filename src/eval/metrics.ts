@@ -2,7 +2,7 @@
 // from scored traces only: trace-level and intrusion-level detection, per-family detection, trace-level
 // and decision-level (Warrender) false-positive rates, and mismatch rates.
 
-import { alarmingWindows, alarms, minAlarmLfc, policyLabel, type ThresholdPolicy } from './threshold.js';
+import { alarms, minAlarmLfc, policyLabel, type ThresholdPolicy } from './threshold.js';
 import type { ScoredTrace } from './score.js';
 
 export interface FamilyRate {
@@ -37,6 +37,26 @@ export interface OperatingPointMetrics {
 
 const rate = (a: number, b: number): number | null => (b > 0 ? a / b : null);
 
+/** Per (trace list, frame index): suffix sums of the pooled LFC histogram, so any threshold is O(1). */
+const suffixMemo = new WeakMap<readonly ScoredTrace[], Map<number, Float64Array>>();
+
+function alarmingSuffix(traces: readonly ScoredTrace[], frameIndex: number): Float64Array {
+  let byFrame = suffixMemo.get(traces);
+  if (!byFrame) suffixMemo.set(traces, (byFrame = new Map()));
+  let suffix = byFrame.get(frameIndex);
+  if (!suffix) {
+    const frame = traces[0]!.frames[frameIndex]!.frame;
+    suffix = new Float64Array(frame + 2);
+    for (const s of traces) {
+      const h = s.frames[frameIndex]!.hist;
+      for (let v = 0; v <= frame; v++) suffix[v] = suffix[v]! + h[v]!;
+    }
+    for (let v = frame - 1; v >= 0; v--) suffix[v] = suffix[v]! + suffix[v + 1]!;
+    byFrame.set(frameIndex, suffix);
+  }
+  return suffix;
+}
+
 export function operatingPoint(normal: readonly ScoredTrace[], attack: readonly ScoredTrace[], frameIndex: number, policy: ThresholdPolicy): OperatingPointMetrics {
   const frame = (normal[0] ?? attack[0])?.frames[frameIndex]?.frame;
   if (frame === undefined) throw new Error('operatingPoint needs at least one scored trace');
@@ -66,7 +86,10 @@ export function operatingPoint(normal: readonly ScoredTrace[], attack: readonly 
     const f = s.frames[frameIndex]!;
     if (alarms(f, policy)) fp++;
     normalWindows += f.windows;
-    alarmingNormal += alarmingWindows(f, policy);
+  }
+  if (normal.length > 0) {
+    const suffix = alarmingSuffix(normal, frameIndex);
+    alarmingNormal = t < suffix.length ? suffix[Math.max(0, t)]! : 0;
   }
   const families: Record<string, FamilyRate> = {};
   for (const fam of [...famTotal.keys()].sort()) {

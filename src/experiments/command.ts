@@ -2,6 +2,9 @@
 // atomically and print the headline table.
 
 import { resolve, relative } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { InputError } from '../errors.js';
+import { CellCache, defaultCacheDir } from '../eval/cache.js';
 import type { Command } from 'commander';
 import { loadExperiment } from './loader.js';
 import { runExperiment } from './run.js';
@@ -18,10 +21,24 @@ export function registerRunCommand(program: Command): void {
     .option('--data-dir <dir>', 'data directory (default: $STIDEBENCH_DATA, then ./data)')
     .option('--out <dir>', 'results root folder', 'results')
     .option('-q, --quiet', 'no progress and no table on stdout')
-    .action(async (file: string, opts: { dataDir?: string; out: string; quiet?: boolean }) => {
+    .option('-j, --jobs <n>', 'worker threads for cells (default: number of cores)', String(availableParallelism()))
+    .option('--no-cache', 'ignore the scored-cell cache and recompute every cell')
+    .option('--cache-dir <dir>', 'scored-cell cache folder (default: $STIDEBENCH_CACHE, then .cache/stidebench)')
+    .action(async (file: string, opts: { dataDir?: string; out: string; quiet?: boolean; jobs: string; cache: boolean; cacheDir?: string }) => {
       const exp = loadExperiment(file);
       const dataDir = resolveDataDir(opts.dataDir);
-      const result = await runExperiment(exp, { dataDir, progress: makeProgress(Boolean(opts.quiet)) });
+      const jobs = Number(opts.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1) throw new InputError('option --jobs must be a positive integer', { text: opts.jobs });
+      const cache = opts.cache ? new CellCache(opts.cacheDir ?? defaultCacheDir()) : undefined;
+      // Ctrl-C: results are only ever written by one atomic rename at the end, and cache entries are
+      // whole files, so stopping here leaves nothing half-written; a rerun resumes from the cache.
+      const onSigint = (): void => {
+        process.stderr.write('\nstidebench: interrupted; no results written (scored cells are cached, rerun to resume)\n');
+        process.exit(130);
+      };
+      process.once('SIGINT', onSigint);
+      const result = await runExperiment(exp, { dataDir, progress: makeProgress(Boolean(opts.quiet)), jobs, cache });
+      if (cache && !opts.quiet) process.stderr.write(`cache: ${cache.hits} cells reused, ${cache.misses} computed\n`);
       const outDir = resolve(opts.out, exp.name);
       const shownFile = relative(process.cwd(), resolve(file)) || file;
       const files = await resultFiles(result, shownFile, dataDir, `stidebench run ${shownFile}`);

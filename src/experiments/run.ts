@@ -7,7 +7,11 @@ import { getDataset, resolveDataDir } from '../datasets/registry.js';
 import { loadDataset } from '../datasets/load.js';
 import { Alphabet } from '../traces/alphabet.js';
 import { namesNeeded } from '../detectors/registry.js';
-import { runCell, type Cell } from '../eval/cell.js';
+import type { Cell } from '../eval/cell.js';
+import { runTask, type CellTask } from '../eval/cell-worker.js';
+import { packTraces, type PackedTraces } from '../eval/packed.js';
+import { cellKey, type CellCache } from '../eval/cache.js';
+import { makePool } from '../eval/pool.js';
 import { convergence, type ConvergencePoint } from '../eval/analysis.js';
 import { operatingPoint, type OperatingPointMetrics } from '../eval/metrics.js';
 import { splitTraces } from '../eval/split.js';
@@ -73,8 +77,31 @@ function sumCalls(ts: readonly { calls: { length: number } }[]): number {
   return n;
 }
 
-export async function runExperiment(exp: Experiment, opts: { dataDir?: string; progress?: Progress }): Promise<ExperimentResult> {
+export interface RunOptions {
+  dataDir?: string;
+  progress?: Progress;
+  /** Worker threads for cells (1 = in this thread). Results are identical for every value. */
+  jobs?: number;
+  /** Scored-cell cache; undefined = no cache. */
+  cache?: CellCache;
+}
+
+function dataHash(sets: readonly PackedTraces[], alphabet: readonly string[]): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify(alphabet));
+  for (const p of sets) {
+    h.update(JSON.stringify(p.metas));
+    h.update(new Uint8Array(p.offsets.buffer, p.offsets.byteOffset, p.offsets.byteLength));
+    h.update(new Uint8Array(p.calls.buffer, p.calls.byteOffset, p.calls.byteLength));
+  }
+  return h.digest('hex');
+}
+
+export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<ExperimentResult> {
   const progress = opts.progress ?? silentProgress;
+  const jobs = Math.max(1, opts.jobs ?? 1);
+  const pool = jobs > 1 ? await makePool(jobs) : undefined;
+  const pending: Promise<void>[] = [];
   const dataDir = resolveDataDir(opts.dataDir);
   const cells: Cell[] = [];
   const datasets: DatasetSummary[] = [];
@@ -123,23 +150,57 @@ export async function runExperiment(exp: Experiment, opts: { dataDir?: string; p
       if (exp.analysis?.convergence) {
         for (const k of exp.k) curves.push({ dataset: label, k, ...convergence(train, k) });
       }
+      const packed = { train: packTraces(train), calibrate: packTraces(calibrate), testNormal: packTraces(testNormal), attack: packTraces(attack) };
+      const names = [...alphabet.allNames()];
+      const data = opts.cache ? dataHash(Object.values(packed), names) : '';
       for (const det of exp.detectors) {
         for (const k of exp.k) {
-          progress.tick(`${label} ${det.label} k=${k}`);
-          cells.push(runCell({ dataset: label, detectorLabel: det.label, detector: det, k, frames: exp.frames, train, calibrate, testNormal, attack }));
+          const slot = cells.length;
+          cells.push(undefined as unknown as Cell);
+          const what = `${label} ${det.label} k=${k}`;
+          const spec = { kind: det.kind, scope: det.scope, resetOn: [...det.resetOn], params: { ...det.params } };
+          const key = opts.cache ? cellKey({ data, label, spec, k, frames: exp.frames }) : '';
+          const cached = opts.cache?.get(key);
+          if (cached) {
+            cells[slot] = cached;
+            progress.tick(`${what} (cached)`);
+            continue;
+          }
+          const task: CellTask = { dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], alphabet: names, ...packed };
+          const done = (cell: Cell): void => {
+            cells[slot] = cell;
+            opts.cache?.put(key, cell);
+            progress.tick(what);
+          };
+          if (pool) pending.push(pool.run(task).then(done));
+          else {
+            done(runTask(task));
+            // Let signals (Ctrl-C) and I/O through between cells.
+            await new Promise((r) => setImmediate(r));
+          }
         }
       }
     }
+    await Promise.all(pending);
   } finally {
     progress.stop();
+    await pool?.destroy();
   }
   return { experiment: exp, datasets, cells, policies: experimentPolicies(exp), convergence: curves };
 }
 
-/** Every operating point of a cell: frames x thresholds, in experiment order. */
+const pointsMemo = new WeakMap<Cell, Map<string, OperatingPointMetrics[]>>();
+
+/** Every operating point of a cell: frames x thresholds, in experiment order (memoised per cell). */
 export function cellPoints(cell: Cell, policies: readonly ThresholdPolicy[]): OperatingPointMetrics[] {
   if (cell.normal.length === 0 && cell.attack.length === 0) return [];
+  let memo = pointsMemo.get(cell);
+  if (!memo) pointsMemo.set(cell, (memo = new Map()));
+  const key = JSON.stringify(policies);
+  const hit = memo.get(key);
+  if (hit) return hit;
   const out: OperatingPointMetrics[] = [];
+  memo.set(key, out);
   cell.frames.forEach((_, fi) => {
     for (const p of policies) out.push(operatingPoint(cell.normal, cell.attack, fi, p));
   });

@@ -1,7 +1,7 @@
 // Owns writing a results folder atomically: every file goes into a temporary sibling folder which then
 // replaces the old folder by rename, so an interrupted run never leaves a half-written result.
 
-import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 
 export function writeResultDir(dir: string, files: Record<string, string | Buffer>): void {
@@ -9,7 +9,10 @@ export function writeResultDir(dir: string, files: Record<string, string | Buffe
   mkdirSync(parent, { recursive: true });
   const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}`);
   const old = join(parent, `.${basename(dir)}.old-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
+  // Leftovers of a run that was killed while writing (any pid) are removed, never shown as results.
+  for (const name of readdirSync(parent)) {
+    if (name.startsWith(`.${basename(dir)}.tmp-`)) rmSync(join(parent, name), { recursive: true, force: true });
+  }
   try {
     mkdirSync(tmp);
     for (const [name, content] of Object.entries(files)) {
