@@ -1,0 +1,259 @@
+// Owns safe extraction of one downloaded file (tar, tar.gz, zip, gz or plain) into a folder. Every
+// member path is checked before anything is written: absolute paths, '..' components, backslashes and
+// links (symbolic or hard) that resolve outside the archive are refused with an InputError. Links that
+// stay inside are materialised as copies, so no symlink is ever created on disk. Members go through
+// `select` / `exclude` / `strip` / `into` (see the manifest's download entries).
+
+import { gunzipSync } from 'node:zlib';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, posix, resolve, sep } from 'node:path';
+import { Parser, type ReadEntry } from 'tar';
+import yauzl from 'yauzl';
+import { InputError } from '../errors.js';
+
+export interface ExtractSpec {
+  extract: 'tar.gz' | 'tar' | 'zip' | 'gz' | 'none';
+  into?: string;
+  as?: string;
+  strip: number;
+  select?: string;
+  exclude?: string;
+}
+
+export interface ExtractResult {
+  /** Paths written, relative to the destination folder, sorted. */
+  written: string[];
+  warnings: string[];
+}
+
+type MemberKind = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
+
+interface Member {
+  path: string;
+  kind: MemberKind;
+  linkpath?: string;
+  data?: Buffer;
+  rawType: string;
+}
+
+function refuse(what: string, member: string, why: string): InputError {
+  return new InputError(`refusing to extract ${what}: member ${JSON.stringify(member)} ${why}; nothing was extracted`);
+}
+
+/** Validates a member path and returns it normalised ('/'-separated, no '.', no empty components). */
+export function checkMemberPath(raw: string, what: string): string {
+  if (raw.includes('\0')) throw refuse(what, raw, 'contains a NUL byte');
+  if (raw.includes('\\')) throw refuse(what, raw, 'contains a backslash');
+  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) throw refuse(what, raw, 'is an absolute path');
+  const parts = raw.split('/').filter((c) => c !== '' && c !== '.');
+  if (parts.includes('..')) throw refuse(what, raw, 'contains ".."');
+  return parts.join('/');
+}
+
+/** Where a link member points, as a normalised archive path; throws if it leaves the archive. */
+function linkTarget(m: Member, what: string): string {
+  const lp = m.linkpath ?? '';
+  if (lp === '' || lp.includes('\0')) throw refuse(what, m.path, 'is a link with an empty or invalid target');
+  if (lp.startsWith('/') || /^[A-Za-z]:/.test(lp) || lp.includes('\\')) {
+    throw refuse(what, m.path, `is a link pointing outside the target (to ${JSON.stringify(lp)})`);
+  }
+  // Symlink targets are relative to the link's folder; hard link targets are archive paths.
+  const base = m.kind === 'symlink' ? posix.dirname(m.path) : '.';
+  const joined = posix.normalize(posix.join(base, lp));
+  if (joined === '..' || joined.startsWith('../')) {
+    throw refuse(what, m.path, `is a link pointing outside the target (to ${JSON.stringify(lp)})`);
+  }
+  return joined === '.' ? '' : joined;
+}
+
+/** Applies exclude / select / strip / into; null = not extracted. */
+export function mapMemberPath(path: string, spec: ExtractSpec): string | null {
+  if (spec.exclude !== undefined && new RegExp(spec.exclude).test(path)) return null;
+  let out = path;
+  if (spec.select !== undefined) {
+    const m = new RegExp(spec.select).exec(path);
+    if (m === null) return null;
+    if (m[1] !== undefined) out = m[1];
+  }
+  const parts = out.split('/').filter((c) => c !== '' && c !== '.');
+  if (parts.length <= spec.strip) return null;
+  if (parts.includes('..')) return null; // cannot happen after checkMemberPath; kept as a second fence
+  const rest = parts.slice(spec.strip).join('/');
+  return spec.into !== undefined ? `${spec.into}/${rest}` : rest;
+}
+
+/** Reads all tar members; file contents are kept only where `keep(path)` (unselected data is skipped). */
+function readTar(data: Buffer, what: string, keep: (rawPath: string) => boolean): Promise<Member[]> {
+  return new Promise((resolvePromise, reject) => {
+    const members: Member[] = [];
+    let failed = false;
+    const fail = (e: unknown): void => {
+      if (failed) return;
+      failed = true;
+      const msg = e instanceof Error ? e.message : String(e);
+      reject(e instanceof InputError ? e : new InputError(`${what} is not a valid tar archive: ${msg}`));
+    };
+    const parser = new Parser({
+      strict: true,
+      onReadEntry: (entry: ReadEntry) => {
+        const type = entry.type;
+        const kind: MemberKind =
+          type === 'File' || type === 'OldFile' || type === 'ContiguousFile'
+            ? 'file'
+            : type === 'Directory' || type === 'GNUDumpDir'
+              ? 'dir'
+              : type === 'SymbolicLink'
+                ? 'symlink'
+                : type === 'Link'
+                  ? 'hardlink'
+                  : 'other';
+        const member: Member = { path: entry.path, kind, rawType: type, linkpath: entry.linkpath };
+        members.push(member);
+        if (kind !== 'file' || !keep(entry.path)) {
+          entry.resume();
+          return;
+        }
+        const chunks: Buffer[] = [];
+        entry.on('data', (c: Buffer) => chunks.push(c));
+        entry.on('end', () => {
+          member.data = Buffer.concat(chunks);
+        });
+      },
+    });
+    parser.on('error', fail);
+    parser.on('end', () => {
+      if (!failed) resolvePromise(members);
+    });
+    try {
+      parser.end(data);
+    } catch (e) {
+      fail(e);
+    }
+  });
+}
+
+function readZip(data: Buffer, what: string): Promise<Member[]> {
+  return new Promise((resolvePromise, reject) => {
+    const bad = (e: unknown): InputError =>
+      e instanceof InputError ? e : new InputError(`${what} is not a valid zip archive or has an unsafe member: ${(e as Error).message}`);
+    yauzl.fromBuffer(data, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true }, (err, zip) => {
+      if (err || !zip) return reject(bad(err));
+      const members: Member[] = [];
+      zip.on('error', (e: unknown) => reject(bad(e)));
+      zip.on('end', () => resolvePromise(members));
+      zip.on('entry', (entry: yauzl.Entry) => {
+        const isDir = entry.fileName.endsWith('/');
+        const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
+        const isLink = mode === 0o120000;
+        if (isDir) {
+          members.push({ path: entry.fileName, kind: 'dir', rawType: 'directory' });
+          zip.readEntry();
+          return;
+        }
+        zip.openReadStream(entry, (e2, stream) => {
+          if (e2 || !stream) return reject(bad(e2));
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('error', (e3: unknown) => reject(bad(e3)));
+          stream.on('end', () => {
+            const body = Buffer.concat(chunks);
+            if (isLink) members.push({ path: entry.fileName, kind: 'symlink', linkpath: body.toString('utf8'), rawType: 'symlink' });
+            else members.push({ path: entry.fileName, kind: 'file', data: body, rawType: 'file' });
+            zip.readEntry();
+          });
+        });
+      });
+      zip.readEntry();
+    });
+  });
+}
+
+function defaultName(url: string, extract: ExtractSpec['extract']): string {
+  const last = decodeURIComponent(new URL(url).pathname.split('/').filter(Boolean).pop() ?? 'download');
+  return extract === 'gz' ? last.replace(/\.gz$/, '') : last;
+}
+
+/** Writes `data` below `dest` (which must exist), inside-checked. */
+function writeInside(dest: string, rel: string, data: Buffer): void {
+  const abs = resolve(dest, ...rel.split('/'));
+  if (!abs.startsWith(resolve(dest) + sep)) throw new InputError(`refusing to write outside the target: ${rel}`);
+  try {
+    mkdirSync(dirname(abs), { recursive: true });
+    writeFileSync(abs, data);
+  } catch (e) {
+    throw new InputError(`cannot write extracted member ${rel}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/**
+ * Extracts one downloaded file into `dest`. `what` names the download in messages; `url` gives the
+ * default target name for 'gz' and 'none'. All members are validated before the first write.
+ */
+export async function extractInto(data: Buffer, spec: ExtractSpec, dest: string, what: string, url: string): Promise<ExtractResult> {
+  const warnings: string[] = [];
+  if (spec.extract === 'none' || spec.extract === 'gz') {
+    const rel = spec.as ?? (spec.into !== undefined ? `${spec.into}/` : '') + defaultName(url, spec.extract);
+    const target = checkMemberPath(rel, what);
+    let body = data;
+    if (spec.extract === 'gz') {
+      try {
+        body = gunzipSync(data);
+      } catch (e) {
+        throw new InputError(`${what} is not valid gzip data: ${(e as Error).message}`);
+      }
+    }
+    writeInside(dest, target, body);
+    return { written: [target], warnings };
+  }
+
+  const keep = (raw: string): boolean => {
+    try {
+      return mapMemberPath(checkMemberPath(raw, what), spec) !== null;
+    } catch {
+      return false; // refused below, when every member is validated
+    }
+  };
+  const members = spec.extract === 'zip' ? await readZip(data, what) : await readTar(data, what, keep);
+
+  // Pass 1: validate everything, map paths; nothing is written yet.
+  const files = new Map<string, Buffer>(); // mapped path -> content
+  const byArchivePath = new Map<string, Buffer>(); // archive path -> content (for links)
+  const links: { mapped: string; target: string; member: string }[] = [];
+  for (const m of members) {
+    const path = checkMemberPath(m.path, what);
+    if (m.kind === 'symlink' || m.kind === 'hardlink') {
+      const target = linkTarget({ ...m, path }, what);
+      const mapped = mapMemberPath(path, spec);
+      if (mapped !== null) links.push({ mapped, target, member: m.path });
+      continue;
+    }
+    if (m.kind === 'file' && m.data !== undefined) byArchivePath.set(path, m.data);
+    if (m.kind === 'other') {
+      warnings.push(`${what}: skipped member ${m.path} of type ${m.rawType}`);
+      continue;
+    }
+    if (m.kind !== 'file') continue;
+    const mapped = mapMemberPath(path, spec);
+    if (mapped === null) continue;
+    checkMemberPath(mapped, what);
+    files.set(mapped, m.data ?? Buffer.alloc(0));
+  }
+  for (const l of links) {
+    // Follow link chains inside the archive (bounded, so a cycle cannot hang).
+    let target = l.target;
+    let body = byArchivePath.get(target);
+    for (let hops = 0; body === undefined && hops < 16; hops++) {
+      const next = members.find((m) => (m.kind === 'symlink' || m.kind === 'hardlink') && checkMemberPath(m.path, what) === target);
+      if (next === undefined) break;
+      target = linkTarget({ ...next, path: checkMemberPath(next.path, what) }, what);
+      body = byArchivePath.get(target);
+    }
+    if (body === undefined) warnings.push(`${what}: skipped link ${l.member} (its target ${target || '.'} is not an extracted file)`);
+    else files.set(l.mapped, body);
+  }
+
+  // Pass 2: write.
+  const written = [...files.keys()].sort();
+  for (const rel of written) writeInside(dest, rel, files.get(rel)!);
+  return { written, warnings };
+}

@@ -1,0 +1,170 @@
+// Owns turning a registered dataset into raw traces: walk the data root (sorted), apply the manifest's
+// rules (first match wins; label, family, program, host, intrusion group) or sidecar labels, and hand
+// each trace file to the format's reader with the manifest's syscall table.
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+import { readTraceFile } from '../traces/readers/index.js';
+import type { FileMeta } from '../traces/readers/types.js';
+import { loadCallsTable, tableByName } from '../traces/syscalls/index.js';
+import type { RawTrace, SyscallTable } from '../traces/trace.js';
+import { listFiles } from './files.js';
+import { expandTemplate, type Manifest, type ManifestRule } from './manifest.js';
+import { datasetRoot, missingDataError } from './registry.js';
+
+export interface LoadOptions {
+  /** Only files matching this named subset of the manifest. */
+  subset?: string;
+}
+
+export interface LoadResult {
+  traces: RawTrace[];
+  /** Reader findings (empty files, ...); each names its file. */
+  warnings: string[];
+  /** Number of trace files read (files that matched a non-excluding rule). */
+  files: number;
+}
+
+/** The label-and-grouping part of FileMeta a rule (or sidecar) gives one file. */
+export type FileLabel = Omit<FileMeta, 'dataset' | 'source'>;
+
+interface CompiledRule {
+  rule: ManifestRule;
+  re: RegExp;
+}
+
+const compiled = new WeakMap<Manifest, CompiledRule[]>();
+
+function compileRules(m: Manifest): CompiledRule[] {
+  let c = compiled.get(m);
+  if (c === undefined) {
+    c = m.rules.map((rule) => ({ rule, re: new RegExp(rule.pattern) }));
+    compiled.set(m, c);
+  }
+  return c;
+}
+
+function dirOf(relPath: string): string {
+  const i = relPath.lastIndexOf('/');
+  return i < 0 ? '.' : relPath.slice(0, i);
+}
+
+/**
+ * Labels one file by the manifest's rules: null when no rule matches or the rule excludes the file.
+ * With labelsFrom 'sidecar' the rule still decides which files are traces, and the label/program/family
+ * come from `<file>.meta.json` (read through `readSidecar`).
+ */
+export function labelFile(
+  m: Manifest,
+  relPath: string,
+  readSidecar: (relPath: string) => Sidecar = (p) => {
+    throw new Error(`no sidecar reader for ${p}`);
+  },
+): FileLabel | null {
+  for (const { rule, re } of compileRules(m)) {
+    const match = re.exec(relPath);
+    if (match === null) continue;
+    if (rule.exclude) return null;
+    let label = rule.label;
+    let program = rule.program !== undefined ? expandTemplate(rule.program, match) : m.program;
+    let family = rule.family !== undefined ? expandTemplate(rule.family, match) : null;
+    const host = rule.host !== undefined ? expandTemplate(rule.host, match) : null;
+    if (m.labelsFrom === 'sidecar') {
+      const side = readSidecar(relPath);
+      label = side.label;
+      if (side.program !== undefined) program = side.program;
+      if (side.family !== undefined) family = side.family;
+    }
+    if (label === undefined) return null; // unreachable for valid manifests (the schema requires it)
+    const grouping = rule.intrusion ?? (label === 'attack' ? 'file' : 'none');
+    const intrusion = label !== 'attack' || grouping === 'none' ? null : grouping === 'file' ? relPath : dirOf(relPath);
+    return { label, program, family: label === 'attack' ? family || null : null, intrusion, host };
+  }
+  return null;
+}
+
+const sidecarSchema = z
+  .object({
+    label: z.enum(['normal', 'attack']),
+    program: z.string().min(1).optional(),
+    family: z.string().min(1).nullable().optional(),
+  })
+  .passthrough();
+
+export type Sidecar = z.output<typeof sidecarSchema>;
+
+/** Reads and validates `<abs>.meta.json`. */
+export function readSidecarFile(abs: string): Sidecar {
+  const file = `${abs}.meta.json`;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(code ? `cannot read label sidecar: ${code}` : `invalid label sidecar: ${(e as Error).message}`, { file });
+  }
+  const r = sidecarSchema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new InputError(`invalid label sidecar: field ${issue.path.map(String).join('.') || '(top level)'}: ${issue.message}`, { file });
+  }
+  return r.data;
+}
+
+const tables = new Map<string, SyscallTable>();
+
+/** The syscall table the manifest names (UNM calls files are read from the data root). */
+export function manifestTable(m: Manifest, root: string): SyscallTable {
+  const spec = m.syscallTable;
+  if (spec.kind !== 'unm-calls') return tableByName(spec.kind);
+  const path = join(root, spec.file);
+  let t = tables.get(path);
+  if (t === undefined) {
+    if (!existsSync(path)) throw new InputError(`syscall table named by the manifest is missing`, { file: path });
+    t = loadCallsTable(path);
+    tables.set(path, t);
+  }
+  return t;
+}
+
+/** The compiled regex of a named subset; unknown names are an InputError listing the known ones. */
+export function subsetRegex(m: Manifest, subset: string): RegExp {
+  const src = m.subsets[subset];
+  if (src === undefined) {
+    const known = Object.keys(m.subsets).sort();
+    throw new InputError(`dataset "${m.name}" has no subset "${subset}"`, {
+      expected: known.length ? `one of: ${known.join(', ')}` : 'no subset (the manifest defines none)',
+    });
+  }
+  return new RegExp(src);
+}
+
+/** Throws the "fetch it" InputError when the dataset's root folder is missing. */
+export function requireRoot(m: Manifest, dataDir: string): string {
+  const root = datasetRoot(m, dataDir);
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw missingDataError(m, root);
+  return root;
+}
+
+export function loadDataset(m: Manifest, dataDir: string, opts: LoadOptions = {}): LoadResult {
+  const root = requireRoot(m, dataDir);
+  const subset = opts.subset !== undefined ? subsetRegex(m, opts.subset) : null;
+  const table = manifestTable(m, root);
+  const readSidecar = (rel: string): Sidecar => readSidecarFile(join(root, rel));
+  const traces: RawTrace[] = [];
+  const warnings: string[] = [];
+  let files = 0;
+  for (const rel of listFiles(root)) {
+    if (subset !== null && !subset.test(rel)) continue;
+    const lab = labelFile(m, rel, readSidecar);
+    if (lab === null) continue;
+    files++;
+    const meta: FileMeta = { dataset: m.name, source: rel, ...lab };
+    const r = readTraceFile(m.format, join(root, rel), meta, { table });
+    for (const t of r.traces) traces.push(t);
+    for (const w of r.warnings) warnings.push(w);
+  }
+  return { traces, warnings, files };
+}
