@@ -1,1 +1,38 @@
-console.log("stidebench");
+#!/usr/bin/env node
+// Owns the command-line entry: registers every command and turns InputError into one line on stderr
+// and exit code 1 (no stack trace). Commands live next to the code they drive.
+
+import { Command } from 'commander';
+import { InputError } from './errors.js';
+import { registerRunCommand } from './experiments/command.js';
+import { registerDetectCommand } from './eval/detect-command.js';
+import { registerDatasetCommands } from './datasets/commands.js';
+
+const program = new Command();
+program
+  .name('stidebench')
+  .description('Evaluate and benchmark system-call sequence intrusion detectors (Stide and its family) on real labelled traces')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (str, write) => write(str) });
+
+registerRunCommand(program);
+registerDetectCommand(program);
+registerDatasetCommands(program);
+
+function fail(e: unknown): never {
+  if (e instanceof InputError) {
+    process.stderr.write(`stidebench: ${e.message}\n`);
+    process.exit(1);
+  }
+  if (e instanceof RangeError || (e instanceof Error && (e as NodeJS.ErrnoException).code === 'ENOENT')) {
+    process.stderr.write(`stidebench: ${e.message}\n`);
+    process.exit(1);
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  process.stderr.write(`stidebench: internal error: ${err.message}\n`);
+  if (process.env.STIDEBENCH_DEBUG) process.stderr.write(`${err.stack}\n`);
+  process.exit(2);
+}
+
+program.parseAsync(process.argv).catch(fail);
