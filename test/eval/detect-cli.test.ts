@@ -1,0 +1,61 @@
+// `stidebench detect` through the compiled CLI, checked against an independent naive Stide (a Set of
+// comma-joined syscall names per window), and its bad-input behaviour.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readTraceFile } from '../../src/traces/readers/index.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+const T = join(ROOT, 'datasets', 'toy-server', 'traces');
+const train = [join(T, 'normal', 'normal-10-1.strace'), join(T, 'normal', 'normal-200-2.strace')];
+const test = [join(T, 'attack', 'malicious-shell-1.strace'), join(T, 'attack', 'malicious-local-copy-1.strace'), join(T, 'normal', 'benign-kill-1.strace')];
+
+function names(file: string, label: 'normal' | 'attack') {
+  const r = readTraceFile('strace', file, { dataset: 'x', source: file, label, program: 'p', family: null, intrusion: null });
+  return r.traces.map((t) => ({ pid: t.pid, calls: Array.from(t.calls, (n) => t.table.name(n)) }));
+}
+
+describe('stidebench detect', () => {
+  it('per-trace numbers equal an independent naive Stide', () => {
+    for (const k of [3, 6, 10]) {
+      const out = spawnSync('node', [CLI, 'detect', '--train', ...train, '--test', ...test, '-k', String(k), '--frame', '20', '--threshold', '4', '--json'], { encoding: 'utf8' });
+      expect(out.status, out.stderr).toBe(0);
+      const res = JSON.parse(out.stdout);
+      const db = new Set<string>();
+      for (const f of train) for (const t of names(f, 'normal')) for (let i = 0; i + k <= t.calls.length; i++) db.add(t.calls.slice(i, i + k).join(','));
+      expect(res.dbSize).toBe(db.size);
+      const expected = test.flatMap((f) => names(f, f.includes('/attack/') ? 'attack' : 'normal').map((t) => {
+        const sig: number[] = [];
+        for (let i = 0; i + k <= t.calls.length; i++) sig.push(db.has(t.calls.slice(i, i + k).join(',')) ? 0 : 1);
+        let maxLfc = 0;
+        let first: number | null = null;
+        for (let i = 0; i < sig.length; i++) {
+          let lfc = 0;
+          for (let j = Math.max(0, i - 19); j <= i; j++) lfc += sig[j]!;
+          maxLfc = Math.max(maxLfc, lfc);
+          if (lfc >= 4 && first === null) first = i;
+        }
+        const mm = sig.reduce((a, b) => a + b, 0);
+        return { source: f, pid: t.pid, length: t.calls.length, windows: sig.length, mismatches: mm, maxLfc, alarmed: maxLfc >= 4, firstAlarmWindow: first };
+      }));
+      expect(res.traces.map((r: Record<string, unknown>) => ({ source: r.source, pid: r.pid, length: r.length, windows: r.windows, mismatches: r.mismatches, maxLfc: r.maxLfc, alarmed: r.alarmed, firstAlarmWindow: r.firstAlarmWindow }))).toEqual(expected);
+    }
+  });
+
+  it('fails with one line and exit 1 on bad input', () => {
+    const cases: [string[], RegExp][] = [
+      [['--train', '/nonexistent/x', '--test', test[0]!], /\/nonexistent\/x: no such file or folder/],
+      [['--train', ...train, '--test', test[0]!, '-k', '0'], /option -k must be an integer >= 1/],
+      [['--train', ...train, '--test', test[0]!, '--ratio', '1.5'], /--ratio must be a fraction/],
+      [['--train', join(ROOT, 'test', 'fixtures', 'traces', 'unm', 'big.int.gz'), '--test', join(ROOT, 'package.json'), '--test-label', 'attack', '--format', 'unm'], /package\.json:1: .*expected/],
+      [['--train', ...train, '--test', join(ROOT, 'test', 'fixtures', 'traces', 'unm', 'big.int.gz')], /cannot tell whether this test trace is normal or attack/],
+    ];
+    for (const [args, re] of cases) {
+      const out = spawnSync('node', [CLI, 'detect', ...args], { encoding: 'utf8' });
+      expect(out.status).toBe(1);
+      expect(out.stderr).toMatch(re);
+      expect(out.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+});
