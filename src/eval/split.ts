@@ -14,7 +14,14 @@ export interface SplitResult<T> {
   droppedShort: { normal: number; attack: number };
 }
 
-type Lengthed = TraceMeta & { calls: { length: number } };
+type Lengthed = TraceMeta & { calls: { length: number; subarray(a: number, b?: number): unknown } };
+
+/** The two pieces of a cut trace; the source names the call range so every row still leads to data. */
+function cut<T extends Lengthed>(t: T, n: number): [T, T] {
+  const head = { ...t, source: `${t.source}@0-${n}`, calls: t.calls.subarray(0, n) } as T;
+  const tail = { ...t, source: `${t.source}@${n}-${t.calls.length}`, calls: t.calls.subarray(n) } as T;
+  return [head, tail];
+}
 
 function inSubset(t: TraceMeta, subset: string | undefined, subsets: Record<string, RegExp>): boolean {
   if (subset === undefined) return true;
@@ -65,9 +72,17 @@ export function splitTraces<T extends Lengthed>(traces: readonly T[], split: Spl
   const droppedShort = { normal: 0, attack: 0 };
   const normal: T[] = [];
   const attackPool: T[] = [];
+  const heads: T[] = [];
+  const tails: T[] = [];
   for (const t of traces) {
     if (t.calls.length < split.minLength) {
       droppedShort[t.label]++;
+      continue;
+    }
+    if (t.label === 'normal' && split.prefix && t.calls.length >= split.prefix.minLength && t.calls.length > split.prefix.trainCalls) {
+      const [h, tl] = cut(t, split.prefix.trainCalls);
+      heads.push(h);
+      tails.push(tl);
       continue;
     }
     (t.label === 'normal' ? normal : attackPool).push(t);
@@ -77,5 +92,5 @@ export function splitTraces<T extends Lengthed>(traces: readonly T[], split: Spl
   const [calibrate, afterCal] = split.calibrate ? pick(afterTrain, split.calibrate, split.seed + 1, subsets) : [[], afterTrain];
   const [testNormal] = split.test ? pick(afterCal, split.test, split.seed + 2, subsets) : [afterCal];
   const attack = attackPool.filter((t) => inSubset(t, split.attack?.subset, subsets));
-  return { train, calibrate, testNormal, attack, droppedShort };
+  return { train: [...train, ...heads], calibrate, testNormal: [...testNormal, ...tails], attack, droppedShort };
 }

@@ -2,6 +2,7 @@
 // one cell per (dataset, detector, k) and derive every (frame, threshold) operating point from the cells.
 
 import { createHash } from 'node:crypto';
+import { sep } from 'node:path';
 import { InputError } from '../errors.js';
 import { getDataset, resolveDataDir } from '../datasets/registry.js';
 import { loadDataset } from '../datasets/load.js';
@@ -136,7 +137,8 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
         manifest: `datasets/${manifest.name}/manifest.json`,
         checksum: manifestChecksum(manifest.files ?? {}),
         files: loaded.files,
-        warnings: loaded.warnings,
+        // Paths relative to the data directory, so summaries do not depend on where the data lives.
+        warnings: loaded.warnings.map((w) => w.split(dataDir + sep).join('')),
         alphabet: alphabet.size,
         trainTraces: train.length,
         trainCalls: sumCalls(train),

@@ -49,6 +49,12 @@ const split = z
     test: selection.optional(),
     /** Attack traces to test on (default: all attack traces). */
     attack: z.object({ subset: z.string().optional() }).strict().optional(),
+    /**
+     * Long normal traces are cut: the first `trainCalls` calls of every normal trace with at least
+     * `minLength` calls train, the rest is a normal test trace (Warrender 1999 trained xlock and named on
+     * the beginning of their long live traces). Cut traces never enter the random draws.
+     */
+    prefix: z.object({ minLength: z.number().int().positive(), trainCalls: z.number().int().positive() }).strict().optional(),
     /** Traces with fewer calls are left out of every set and counted (Warrender drops 1-call traces). */
     minLength: z.number().int().min(0).default(0),
   })
