@@ -1,0 +1,106 @@
+// Owns t-stide (Warrender, Forrest & Pearlmutter 1999): Stide whose database also treats rare windows as
+// mismatches. A test window is anomalous when it is absent from the database, or when it was seen in
+// less than `rareFraction` of all training windows (count / total < rareFraction; default 0.00001, i.e.
+// 0.001%). A window whose frequency equals the fraction exactly is not rare. Rarity is decided once per
+// stored window at training (a Uint8Array flag per window index), so scoring is one WindowSet lookup per
+// window plus one flag read. Scope: one database per program, or one shared by all programs (like Stide);
+// the frequency is relative to the training windows of the database the window belongs to (per program:
+// that program's windows, as in Warrender's per-program experiments; shared: all training windows).
+
+import { WindowSet } from './window-set.js';
+import type { DbScope, DetectorConfig, Model } from './types.js';
+import type { Trace } from '../traces/trace.js';
+
+/** Warrender 1999: "sequences seen in less than 0.001% of training windows". */
+export const DEFAULT_RARE_FRACTION = 0.00001;
+
+/** One database: the window set and, per stored window index, 1 when the window is rare. */
+export interface TstideDb {
+  readonly set: WindowSet;
+  readonly rare: Uint8Array;
+}
+
+/** Rarity flags of every stored window of a set: countAt(i) / totalAdded < fraction. */
+export function rareFlags(set: WindowSet, fraction: number): Uint8Array {
+  const n = set.size;
+  const total = set.totalAdded;
+  const rare = new Uint8Array(n);
+  // Division, not count < fraction * total: count / total is the correctly rounded ratio, so a window
+  // whose frequency is exactly the (decimal) fraction compares equal and stays normal.
+  for (let i = 0; i < n; i++) rare[i] = set.countAt(i) / total < fraction ? 1 : 0;
+  return rare;
+}
+
+export class TstideModel implements Model {
+  readonly config: DetectorConfig;
+  readonly rareFraction: number;
+  /** Program -> database (scope per-program) or '*' -> the one shared database. */
+  readonly dbs: Map<string, TstideDb>;
+
+  constructor(config: DetectorConfig, rareFraction: number, dbs: Map<string, TstideDb>) {
+    this.config = config;
+    this.rareFraction = rareFraction;
+    this.dbs = dbs;
+  }
+
+  get dbSize(): number {
+    let n = 0;
+    for (const db of this.dbs.values()) n += db.set.size;
+    return n;
+  }
+
+  get dbBytes(): number {
+    let n = 0;
+    for (const db of this.dbs.values()) n += db.set.bytes + db.rare.byteLength;
+    return n;
+  }
+
+  /** Number of stored windows flagged rare (over all databases). */
+  get rareCount(): number {
+    let n = 0;
+    for (const db of this.dbs.values()) for (let i = 0; i < db.rare.length; i++) n += db.rare[i]!;
+    return n;
+  }
+
+  dbFor(trace: Pick<Trace, 'program'>): TstideDb | undefined {
+    return this.dbs.get(this.config.scope === 'shared' ? '*' : trace.program);
+  }
+
+  score(trace: Trace): Uint8Array {
+    const db = this.dbFor(trace);
+    const k = this.config.k;
+    const nw = Math.max(0, trace.calls.length - k + 1);
+    if (db === undefined) return new Uint8Array(nw).fill(1);
+    const idx = db.set.lookupAll(trace.calls);
+    const rare = db.rare;
+    const sig = new Uint8Array(idx.length);
+    for (let i = 0; i < idx.length; i++) {
+      const j = idx[i]!;
+      sig[i] = j < 0 ? 1 : rare[j]!;
+    }
+    return sig;
+  }
+}
+
+export function trainTstide(
+  traces: readonly Trace[],
+  k: number,
+  scope: DbScope,
+  rareFraction: number = DEFAULT_RARE_FRACTION,
+): TstideModel {
+  if (!(rareFraction > 0 && rareFraction < 1)) throw new RangeError(`t-stide rareFraction must be in (0, 1), got ${rareFraction}`);
+  const sets = new Map<string, WindowSet>();
+  for (const t of traces) {
+    const key = scope === 'shared' ? '*' : t.program;
+    let set = sets.get(key);
+    if (set === undefined) {
+      set = new WindowSet(k);
+      sets.set(key, set);
+    }
+    set.addTrace(t.calls);
+  }
+  if (scope === 'shared' && !sets.has('*')) sets.set('*', new WindowSet(k));
+  const dbs = new Map<string, TstideDb>();
+  for (const [key, set] of sets) dbs.set(key, { set, rare: rareFlags(set, rareFraction) });
+  return new TstideModel({ kind: 'tstide', scope, k, resetOn: [] }, rareFraction, dbs);
+}
