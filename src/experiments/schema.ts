@@ -123,6 +123,17 @@ export const experimentSchema = z
       })
       .strict()
       .optional(),
+    /** Extra report tables. */
+    report: z
+      .object({
+        /**
+         * Group test traces (normal and attack) by a regex on their source path; `name` may use $1..$9.
+         * Summary gets one row per (cell, group): mismatch rates, max LFC and whether the group alarms.
+         */
+        groups: z.object({ pattern: z.string(), name: z.string().default('$1') }).strict().optional(),
+      })
+      .strict()
+      .optional(),
     /** Operating point shown first in summary.md: which frame and threshold to headline. */
     headline: z
       .object({ frame: z.number().int().positive(), count: z.number().int().positive().optional(), ratio: z.number().min(0).lt(1).optional() })

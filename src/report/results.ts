@@ -33,6 +33,7 @@ export function metricsDocument(r: ExperimentResult, an: FrameAnalysis[][] = ana
       points: cellPoints(c, r.policies),
       ...(r.experiment.analysis ? { analysis: an[i]!.map((f) => ({ ...f, roc: thin(f.roc, 400) })) } : {}),
     })),
+    ...(r.experiment.report?.groups ? { groups: groupRows(r, r.experiment.report.groups, headlinePolicy(r).frameIndex, headlinePolicy(r).policy) } : {}),
     ...(r.convergence.length > 0 ? { convergence: r.convergence.map((cv) => ({ ...cv, points: thin(cv.points, 400) })) } : {}),
   };
 }
@@ -124,6 +125,8 @@ export function summaryMarkdown(r: ExperimentResult, command: string, an: FrameA
   if (r.experiment.analysis) out.push(...analysisSections(r, an, frameIndex, policy));
   for (const f of figures) out.push(`![${f.title}](${f.file})`, '');
 
+  if (exp.report?.groups) out.push(...groupSection(r, exp.report.groups, frameIndex, policy));
+
   out.push('## Intrusions (headline frame)', '');
   out.push('Per intrusion: the highest per-trace mismatch rate among its traces and the highest LFC.', '');
   const irows: TableCell[][] = [];
@@ -166,6 +169,62 @@ export function summaryMarkdown(r: ExperimentResult, command: string, an: FrameA
     out.push('');
   }
   return out.join('\n');
+}
+
+export interface GroupRow {
+  dataset: string;
+  detector: string;
+  k: number;
+  group: string;
+  label: string;
+  traces: number;
+  windows: number;
+  pooledMismatchRate: number | null;
+  maxTraceMismatchRate: number | null;
+  maxLfc: number;
+  alarmed: boolean;
+}
+
+export function groupRows(r: ExperimentResult, groups: { pattern: string; name: string }, frameIndex: number, policy: ThresholdPolicy): GroupRow[] {
+  const re = new RegExp(groups.pattern);
+  const frame = r.experiment.frames[frameIndex]!;
+  const t = minAlarmLfc(policy, frame);
+  const rows: GroupRow[] = [];
+  for (const c of r.cells) {
+    const by = new Map<string, typeof c.normal>();
+    for (const s of [...c.normal, ...c.attack]) {
+      const m = re.exec(s.meta.source);
+      const key = `${s.meta.label}\u0000${m ? groups.name.replace(/\$(\d)/g, (_, d: string) => m[Number(d)] ?? '') : '(other)'}`;
+      let g = by.get(key);
+      if (!g) by.set(key, (g = []));
+      g.push(s);
+    }
+    for (const key of [...by.keys()].sort()) {
+      const g = by.get(key)!;
+      const [label, group] = key.split('\u0000') as [string, string];
+      const ms = mismatchSummary(g);
+      const maxLfc = Math.max(0, ...g.map((s) => s.frames[frameIndex]!.maxLfc));
+      rows.push({ dataset: c.dataset, detector: c.detector, k: c.k, group, label, traces: g.length, windows: ms.windows, pooledMismatchRate: ms.pooledRate, maxTraceMismatchRate: ms.maxTraceRate, maxLfc, alarmed: maxLfc >= t });
+    }
+  }
+  return rows;
+}
+
+function groupSection(r: ExperimentResult, groups: { pattern: string; name: string }, frameIndex: number, policy: ThresholdPolicy): string[] {
+  const frame = r.experiment.frames[frameIndex]!;
+  const rows = groupRows(r, groups, frameIndex, policy);
+  return [
+    `## Per group (frame ${frame}, ${policyLabel(policy)})`,
+    '',
+    'Test traces grouped by their source file name. Mismatch = pooled mismatching windows / windows of the group; max = the highest per-trace mismatch rate; anomaly = some trace of the group alarms.',
+    '',
+    markdownTable(
+      ['dataset', 'detector', 'k', 'group', 'label', 'traces', 'windows', 'mismatch', 'max trace mismatch', 'max LFC', 'anomaly'],
+      rows.map((g) => [g.dataset, g.detector, g.k, g.group, g.label, g.traces, g.windows, formatPercent(g.pooledMismatchRate), formatPercent(g.maxTraceMismatchRate), g.maxLfc, g.alarmed ? 'yes' : 'no']),
+      ['l', 'l', 'r', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+    '',
+  ];
 }
 
 function ci(c: { low: number; high: number } | null): string {
