@@ -18,7 +18,8 @@ import { operatingPoint, type OperatingPointMetrics } from '../eval/metrics.js';
 import { splitTraces } from '../eval/split.js';
 import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
 import type { Experiment } from './schema.js';
-import type { RawTrace, Trace } from '../traces/trace.js';
+import type { RawTrace, SyscallTable, Trace } from '../traces/trace.js';
+import { sunosToLinux } from '../traces/syscalls/index.js';
 
 export interface DatasetSummary {
   name: string;
@@ -98,6 +99,28 @@ function dataHash(sets: readonly PackedTraces[], alphabet: readonly string[]): s
   return h.digest('hex');
 }
 
+type Part = Pick<Experiment['datasets'][number], 'name' | 'split' | 'mapNames'>;
+
+/** Loads and splits one dataset (the main one of an entry, or one it is mixed `with`). */
+function loadPart(part: Part, dataDir: string) {
+  const manifest = getDataset(part.name);
+  const subsets: Record<string, RegExp> = {};
+  for (const [name, re] of Object.entries(manifest.subsets ?? {})) subsets[name] = new RegExp(re);
+  for (const s of [part.split.train, part.split.calibrate, part.split.test, part.split.attack]) {
+    if (s?.subset !== undefined && subsets[s.subset] === undefined) {
+      throw new InputError(`dataset ${part.name} has no subset "${s.subset}"`, { expected: `one of ${Object.keys(subsets).sort().join(', ') || '(none)'}` });
+    }
+  }
+  const loaded = loadDataset(manifest, dataDir);
+  const traces = part.mapNames === 'sunos-to-linux' ? loaded.traces.map((t) => ({ ...t, table: mapTable(t.table, sunosToLinux, 'sunos-to-linux') })) : loaded.traces;
+  return { name: part.name, manifest, files: loaded.files, warnings: loaded.warnings, split: splitTraces<RawTrace>(traces, part.split, subsets) };
+}
+
+/** A syscall table whose names are rewritten by a mapping (e.g. SunOS names to their Linux names). */
+export function mapTable(table: SyscallTable, mapping: Readonly<Record<string, string>>, tag: string): SyscallTable {
+  return { id: `${table.id}|${tag}`, name: (n) => { const x = table.name(n); return mapping[x] ?? x; } };
+}
+
 export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<ExperimentResult> {
   const progress = opts.progress ?? silentProgress;
   const jobs = Math.max(1, opts.jobs ?? 1);
@@ -111,16 +134,16 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   progress.start(total, 'cells');
   try {
     for (const entry of exp.datasets) {
-      const manifest = getDataset(entry.name);
-      const subsets: Record<string, RegExp> = {};
-      for (const [name, re] of Object.entries(manifest.subsets ?? {})) subsets[name] = new RegExp(re);
-      for (const s of [entry.split.train, entry.split.calibrate, entry.split.test, entry.split.attack]) {
-        if (s?.subset !== undefined && subsets[s.subset] === undefined) {
-          throw new InputError(`dataset ${entry.name} has no subset "${s.subset}"`, { expected: `one of ${Object.keys(subsets).sort().join(', ') || '(none)'}` });
-        }
-      }
-      const loaded = loadDataset(manifest, dataDir);
-      const split = splitTraces<RawTrace>(loaded.traces, entry.split, subsets);
+      const parts = [entry, ...entry.with].map((part) => loadPart(part, dataDir));
+      const manifest = parts[0]!.manifest;
+      const loaded = { files: parts.reduce((n, p) => n + p.files, 0), warnings: parts.flatMap((p) => p.warnings.map((w) => (p.name === entry.name ? w : `${p.name}: ${w}`))) };
+      const split = {
+        train: parts.flatMap((p) => p.split.train),
+        calibrate: parts.flatMap((p) => p.split.calibrate),
+        testNormal: parts.flatMap((p) => p.split.testNormal),
+        attack: parts.flatMap((p) => p.split.attack),
+        droppedShort: { normal: parts.reduce((n, p) => n + p.split.droppedShort.normal, 0), attack: parts.reduce((n, p) => n + p.split.droppedShort.attack, 0) },
+      };
       // One dense alphabet per dataset: training first, then frozen so unseen calls share one id.
       const alphabet = new Alphabet();
       const train = split.train.map((t) => alphabet.encode(t));
@@ -135,7 +158,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
         name: entry.name,
         label,
         manifest: `datasets/${manifest.name}/manifest.json`,
-        checksum: manifestChecksum(manifest.files ?? {}),
+        checksum: parts.length === 1 ? manifestChecksum(manifest.files ?? {}) : manifestChecksum(Object.fromEntries(parts.map((p) => [p.name, manifestChecksum(p.manifest.files ?? {})]))),
         files: loaded.files,
         // Paths relative to the data directory, so summaries do not depend on where the data lives.
         warnings: loaded.warnings.map((w) => w.split(dataDir + sep).join('')),

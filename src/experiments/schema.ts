@@ -62,12 +62,30 @@ const split = z
 
 export type Split = z.infer<typeof split>;
 
+/** Name mapping applied before encoding, so traces of different systems share one alphabet by name. */
+const mapNames = z.enum(['none', 'sunos-to-linux']).default('none');
+
+const datasetPart = z
+  .object({
+    name: z.string().min(1),
+    split: split.default({ seed: 1, minLength: 0 } as never),
+    mapNames,
+  })
+  .strict();
+
 const datasetEntry = z
   .object({
     name: z.string().min(1),
     /** Label used in result tables (default: the dataset name). */
     as: z.string().optional(),
     split: split.default({ seed: 1, minLength: 0 } as never),
+    mapNames,
+    /**
+     * Other datasets mixed into this evaluation unit, each split by its own rule: their training traces
+     * join the training set, their held-out normal and attack traces join the test sets (the paper's
+     * one database built from many programs).
+     */
+    with: z.array(datasetPart).default([]),
   })
   .strict();
 
@@ -127,7 +145,7 @@ export const experimentSchema = z
     report: z
       .object({
         /**
-         * Group test traces (normal and attack) by a regex on their source path; `name` may use $1..$9.
+         * Group test traces (normal and attack) by a regex on `dataset:source`; `name` may use $1..$9.
          * Summary gets one row per (cell, group): mismatch rates, max LFC and whether the group alarms.
          */
         groups: z.object({ pattern: z.string(), name: z.string().default('$1') }).strict().optional(),

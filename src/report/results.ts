@@ -193,7 +193,7 @@ export function groupRows(r: ExperimentResult, groups: { pattern: string; name: 
   for (const c of r.cells) {
     const by = new Map<string, typeof c.normal>();
     for (const s of [...c.normal, ...c.attack]) {
-      const m = re.exec(s.meta.source);
+      const m = re.exec(`${s.meta.dataset}:${s.meta.source}`);
       const key = `${s.meta.label}\u0000${m ? groups.name.replace(/\$(\d)/g, (_, d: string) => m[Number(d)] ?? '') : '(other)'}`;
       let g = by.get(key);
       if (!g) by.set(key, (g = []));
@@ -216,7 +216,7 @@ function groupSection(r: ExperimentResult, groups: { pattern: string; name: stri
   return [
     `## Per group (frame ${frame}, ${policyLabel(policy)})`,
     '',
-    'Test traces grouped by their source file name. Mismatch = pooled mismatching windows / windows of the group; max = the highest per-trace mismatch rate; anomaly = some trace of the group alarms.',
+    'Test traces grouped by a pattern on `dataset:source`. Mismatch = pooled mismatching windows / windows of the group; max = the highest per-trace mismatch rate; anomaly = some trace of the group alarms.',
     '',
     markdownTable(
       ['dataset', 'detector', 'k', 'group', 'label', 'traces', 'windows', 'mismatch', 'max trace mismatch', 'max LFC', 'anomaly'],

@@ -99,3 +99,28 @@ describe('stidebench run (CLI)', () => {
     expect(existsSync(join(tmp, 'tiny', 'metrics.json'))).toBe(true);
   });
 });
+
+describe('mixing SunOS and Linux traces by name', () => {
+  it('maps SunOS names to their Linux names so both share alphabet ids', async () => {
+    const { mapTable } = await import('../../src/experiments/run.js');
+    const { sunosToLinux, loadCallsTable, tableByName } = await import('../../src/traces/syscalls/index.js');
+    const { Alphabet } = await import('../../src/traces/alphabet.js');
+    const sun = loadCallsTable(join(ROOT, 'test', 'fixtures', 'traces', 'calls.txt.sun-excerpt'));
+    const linux = tableByName('linux-x86_64');
+    const mapped = mapTable(sun, sunosToLinux, 'sunos-to-linux');
+    const sbreak = sun.numberOf('sbreak')!;
+    const execv = sun.numberOf('execv')!;
+    const read = sun.numberOf('read')!;
+    expect(mapped.name(sbreak)).toBe('brk');
+    expect(mapped.name(execv)).toBe('execve');
+    expect(mapped.name(read)).toBe('read');
+    expect(mapped.id).not.toBe(sun.id);
+    const a = new Alphabet();
+    const sunIds = a.encodeCalls(mapped, Int32Array.from([sbreak, execv, read]));
+    const linIds = a.encodeCalls(linux!, Int32Array.from([12, 59, 0])); // brk, execve, read on x86_64
+    expect(Array.from(sunIds)).toEqual(Array.from(linIds));
+    // Without the mapping the SunOS names stay apart from Linux ones.
+    const b = new Alphabet();
+    expect(b.encodeCalls(sun, Int32Array.from([sbreak]))[0]).not.toBe(b.encodeCalls(linux!, Int32Array.from([12]))[0]);
+  });
+});
