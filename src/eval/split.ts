@@ -91,6 +91,6 @@ export function splitTraces<T extends Lengthed>(traces: readonly T[], split: Spl
   const [train, afterTrain] = pick(normal, split.train, split.seed, subsets);
   const [calibrate, afterCal] = split.calibrate ? pick(afterTrain, split.calibrate, split.seed + 1, subsets) : [[], afterTrain];
   const [testNormal] = split.test ? pick(afterCal, split.test, split.seed + 2, subsets) : [afterCal];
-  const attack = attackPool.filter((t) => inSubset(t, split.attack?.subset, subsets));
+  const attack = split.attack?.include === false ? [] : attackPool.filter((t) => inSubset(t, split.attack?.subset, subsets));
   return { train: [...train, ...heads], calibrate, testNormal: [...testNormal, ...tails], attack, droppedShort };
 }

@@ -47,8 +47,8 @@ const split = z
     calibrate: selection.optional(),
     /** Normal traces to test on (drawn from what training and calibration left; default: all of it). */
     test: selection.optional(),
-    /** Attack traces to test on (default: all attack traces). */
-    attack: z.object({ subset: z.string().optional() }).strict().optional(),
+    /** Attack traces to test on (default: all attack traces; include: false = none, e.g. for a background dataset). */
+    attack: z.object({ subset: z.string().optional(), include: z.boolean().default(true) }).strict().optional(),
     /**
      * Long normal traces are cut: the first `trainCalls` calls of every normal trace with at least
      * `minLength` calls train, the rest is a normal test trace (Warrender 1999 trained xlock and named on

@@ -183,6 +183,7 @@ export interface GroupRow {
   maxTraceMismatchRate: number | null;
   maxLfc: number;
   alarmed: boolean;
+  alarmedTraces: number;
 }
 
 export function groupRows(r: ExperimentResult, groups: { pattern: string; name: string }, frameIndex: number, policy: ThresholdPolicy): GroupRow[] {
@@ -204,7 +205,8 @@ export function groupRows(r: ExperimentResult, groups: { pattern: string; name: 
       const [label, group] = key.split('\u0000') as [string, string];
       const ms = mismatchSummary(g);
       const maxLfc = Math.max(0, ...g.map((s) => s.frames[frameIndex]!.maxLfc));
-      rows.push({ dataset: c.dataset, detector: c.detector, k: c.k, group, label, traces: g.length, windows: ms.windows, pooledMismatchRate: ms.pooledRate, maxTraceMismatchRate: ms.maxTraceRate, maxLfc, alarmed: maxLfc >= t });
+      const alarmedTraces = g.filter((s) => s.frames[frameIndex]!.maxLfc >= t).length;
+      rows.push({ dataset: c.dataset, detector: c.detector, k: c.k, group, label, traces: g.length, windows: ms.windows, pooledMismatchRate: ms.pooledRate, maxTraceMismatchRate: ms.maxTraceRate, maxLfc, alarmed: maxLfc >= t, alarmedTraces });
     }
   }
   return rows;
@@ -219,9 +221,9 @@ function groupSection(r: ExperimentResult, groups: { pattern: string; name: stri
     'Test traces grouped by a pattern on `dataset:source`. Mismatch = pooled mismatching windows / windows of the group; max = the highest per-trace mismatch rate; anomaly = some trace of the group alarms.',
     '',
     markdownTable(
-      ['dataset', 'detector', 'k', 'group', 'label', 'traces', 'windows', 'mismatch', 'max trace mismatch', 'max LFC', 'anomaly'],
-      rows.map((g) => [g.dataset, g.detector, g.k, g.group, g.label, g.traces, g.windows, formatPercent(g.pooledMismatchRate), formatPercent(g.maxTraceMismatchRate), g.maxLfc, g.alarmed ? 'yes' : 'no']),
-      ['l', 'l', 'r', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l'],
+      ['dataset', 'detector', 'k', 'group', 'label', 'traces', 'windows', 'mismatch', 'max trace mismatch', 'max LFC', 'anomaly', 'alarmed traces'],
+      rows.map((g) => [g.dataset, g.detector, g.k, g.group, g.label, g.traces, g.windows, formatPercent(g.pooledMismatchRate), formatPercent(g.maxTraceMismatchRate), g.maxLfc, g.alarmed ? 'yes' : 'no', `${g.alarmedTraces}/${g.traces} (${formatPercent(g.alarmedTraces / g.traces)})`]),
+      ['l', 'l', 'r', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'r'],
     ),
     '',
   ];
