@@ -149,6 +149,8 @@ export const experimentSchema = z
          * Summary gets one row per (cell, group): mismatch rates, max LFC and whether the group alarms.
          */
         groups: z.object({ pattern: z.string(), name: z.string().default('$1') }).strict().optional(),
+        /** One threshold-sweep table per cell and frame in summary.md (metrics.csv always has them all). */
+        sweepTables: z.boolean().default(true),
       })
       .strict()
       .optional(),

@@ -142,7 +142,7 @@ export function summaryMarkdown(r: ExperimentResult, command: string, an: FrameA
   }
   out.push(markdownTable(['dataset', 'detector', 'k', 'intrusion', 'family', 'traces', 'max mismatch', 'max LFC', 'detected'], irows, ['l', 'l', 'r', 'l', 'l', 'r', 'r', 'r', 'l']), '');
 
-  if (r.policies.length > 1) {
+  if (r.policies.length > 1 && exp.report?.sweepTables !== false) {
     out.push('## Threshold sweep', '');
     for (const c of r.cells) {
       exp.frames.forEach((f, fi) => {
