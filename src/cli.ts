@@ -7,6 +7,7 @@ import { InputError } from './errors.js';
 import { registerRunCommand } from './experiments/command.js';
 import { registerDetectCommand } from './eval/detect-command.js';
 import { registerDatasetCommands } from './datasets/commands.js';
+import { registerBenchCommand } from './bench/command.js';
 
 const program = new Command();
 program
@@ -19,6 +20,7 @@ program
 registerRunCommand(program);
 registerDetectCommand(program);
 registerDatasetCommands(program);
+registerBenchCommand(program);
 
 function fail(e: unknown): never {
   if (e instanceof InputError) {

@@ -42,6 +42,15 @@ export class WindowSet {
   private total = 0;
   /** B^(k-1), to remove the outgoing call from a rolling hash. */
   readonly bk1: number;
+  /**
+   * Exact packed keys, slot-parallel to `table` (-1 = empty): window w packs to sum w[j] * R^(k-1-j),
+   * an integer < R^k <= 2^53, so a Float64 holds it exactly and one load + one compare replaces the
+   * hashes[] check and the k-compare against the arena. Null once a stored id does not fit (id >= R-1).
+   */
+  private keys: Float64Array | null;
+  /** Radix of the packed keys: floor(2^(53/k)); ids >= R-1 map to the sentinel R-1, never stored. */
+  private readonly radix: number;
+  private readonly radixK1: number;
 
   constructor(k: number, initialCapacity = 1024) {
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`window length k must be a positive integer, got ${k}`);
@@ -54,6 +63,21 @@ export class WindowSet {
     this.arena = new Int32Array(initialCapacity * k);
     this.hashes = new Int32Array(initialCapacity);
     this.counts = new Float64Array(initialCapacity);
+    this.radix = Math.floor(2 ** (53 / k));
+    this.radixK1 = this.radix ** (k - 1);
+    this.keys = new Float64Array(cap).fill(-1);
+  }
+
+  /** Packed key of seq[start..start+k), or -1 when a call does not fit the radix. */
+  private packKey(seq: ArrayLike<number>, start: number): number {
+    const R = this.radix;
+    let key = 0;
+    for (let j = 0; j < this.k; j++) {
+      const x = seq[start + j]!;
+      if (x < 0 || x >= R - 1) return -1;
+      key = key * R + x;
+    }
+    return key;
   }
 
   /** Number of distinct windows. */
@@ -68,7 +92,7 @@ export class WindowSet {
 
   /** Bytes held by the typed arrays of this set (capacity, not just the used part). */
   get bytes(): number {
-    return this.arena.byteLength + this.hashes.byteLength + this.table.byteLength + this.counts.byteLength;
+    return this.arena.byteLength + this.hashes.byteLength + this.table.byteLength + this.counts.byteLength + (this.keys?.byteLength ?? 0);
   }
 
   /** Bytes needed for the distinct windows alone (k int32 each), the size a compact model file needs. */
@@ -90,11 +114,14 @@ export class WindowSet {
     const tcap = cap * 2;
     this.table = new Int32Array(tcap);
     this.mask = tcap - 1;
+    const keys = this.keys !== null ? new Float64Array(tcap).fill(-1) : null;
     for (let i = 0; i < this.n; i++) {
       let slot = mix(this.hashes[i]!) & this.mask;
       while (this.table[slot] !== EMPTY) slot = (slot + 1) & this.mask;
       this.table[slot] = i + 1;
+      if (keys !== null) keys[slot] = this.packKey(this.arena, i * this.k);
     }
+    this.keys = keys;
   }
 
   private same(idx: number, seq: ArrayLike<number>, start: number): boolean {
@@ -140,6 +167,11 @@ export class WindowSet {
     let slot = mix(h) & this.mask;
     while (this.table[slot] !== EMPTY) slot = (slot + 1) & this.mask;
     this.table[slot] = idx + 1;
+    if (this.keys !== null) {
+      const key = this.packKey(seq, start);
+      if (key < 0) this.keys = null; // an id too large for the radix: the generic path from now on
+      else this.keys[slot] = key;
+    }
     return true;
   }
 
@@ -196,6 +228,10 @@ export class WindowSet {
     const nw = L >= k ? L - k + 1 : 0;
     const sig = out && out.length >= nw ? out.subarray(0, nw) : new Uint8Array(nw);
     if (nw === 0) return sig;
+    if (this.keys !== null) {
+      this.packedSignal(calls, sig, null);
+      return sig;
+    }
     const bk1 = this.bk1;
     let h = hashWindow(calls, 0, k);
     for (let i = 0; ; i++) {
@@ -213,6 +249,10 @@ export class WindowSet {
     const nw = L >= k ? L - k + 1 : 0;
     const out = new Int32Array(nw);
     if (nw === 0) return out;
+    if (this.keys !== null) {
+      this.packedSignal(calls, null, out);
+      return out;
+    }
     const bk1 = this.bk1;
     let h = hashWindow(calls, 0, k);
     for (let i = 0; ; i++) {
@@ -221,5 +261,48 @@ export class WindowSet {
       h = (Math.imul(h - Math.imul(calls[i]!, bk1), B) + calls[i + k]!) | 0;
     }
     return out;
+  }
+
+  /**
+   * The packed-key scan behind mismatches (sig: 1 = absent) and lookupAll (idx: window index or -1):
+   * a rolling hash picks the slot, a rolling exact key is compared with keys[slot]. Calls that do not
+   * fit the radix become the sentinel R-1, which no stored key holds, so their windows are absent.
+   */
+  private packedSignal(calls: Int32Array, sig: Uint8Array | null, idx: Int32Array | null): void {
+    const k = this.k;
+    const L = calls.length;
+    const keys = this.keys!;
+    const table = this.table;
+    const mask = this.mask;
+    const bk1 = this.bk1;
+    const R = this.radix;
+    const S = R - 1;
+    const RK1 = this.radixK1;
+    let h = hashWindow(calls, 0, k);
+    let key = 0;
+    for (let j = 0; j < k; j++) {
+      const x = calls[j]!;
+      key = key * R + (x >= 0 && x < S ? x : S);
+    }
+    for (let i = 0; ; i++) {
+      let slot = mix(h) & mask;
+      let found = -1;
+      for (;;) {
+        const kv = keys[slot]!;
+        if (kv === key) {
+          found = slot;
+          break;
+        }
+        if (kv === -1) break;
+        slot = (slot + 1) & mask;
+      }
+      if (sig !== null) sig[i] = found < 0 ? 1 : 0;
+      else idx![i] = found < 0 ? -1 : table[found]! - 1;
+      if (i + k >= L) break;
+      const x0 = calls[i]!;
+      const x1 = calls[i + k]!;
+      h = (Math.imul(h - Math.imul(x0, bk1), B) + x1) | 0;
+      key = (key - (x0 >= 0 && x0 < S ? x0 : S) * RK1) * R + (x1 >= 0 && x1 < S ? x1 : S);
+    }
   }
 }

@@ -24,7 +24,10 @@ export function loadBytes(absPath: string): Buffer {
   }
   if (!isGzip(raw)) return raw;
   try {
-    return gunzipSync(raw);
+    // ISIZE (the last 4 bytes: uncompressed size mod 2^32) sizes zlib's output buffer, so the whole file
+    // inflates into one buffer instead of 16 KiB chunks that Buffer.concat then copies.
+    const isize = raw.length >= 18 ? raw.readUInt32LE(raw.length - 4) : 0;
+    return gunzipSync(raw, { chunkSize: Math.max(64 * 1024, Math.min(isize + 1, 1 << 30)) });
   } catch (e) {
     throw new InputError(`corrupt or truncated gzip data (${(e as Error).message})`, {
       file: absPath,

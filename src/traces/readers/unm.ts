@@ -24,7 +24,7 @@ export function parseUnm(buf: Uint8Array, file: string, meta: FileMeta, table: S
   const n = buf.length;
   // Upper bound on records: the number of lines (memchr via indexOf), so one exact allocation suffices.
   let lines = 0;
-  for (let p = buf.indexOf(10); p >= 0; p = buf.indexOf(10, p + 1)) lines++;
+  for (let p = 0; p < n; p++) if (buf[p] === 10) lines++;
   if (n > 0 && buf[n - 1] !== 10) lines++;
   const calls = new Int32Array(lines);
   let pids: Int32Array | null = null; // only allocated once a second pid shows up
