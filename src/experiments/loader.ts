@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { InputError } from '../errors.js';
+import type { z } from 'zod';
 import { experimentSchema, type Experiment } from './schema.js';
 
 function nodeAt(doc: ReturnType<typeof parseDocument>, path: readonly PropertyKey[]): Node | undefined {
@@ -19,7 +20,8 @@ function nodeAt(doc: ReturnType<typeof parseDocument>, path: readonly PropertyKe
   return last;
 }
 
-export function parseExperiment(text: string, file: string): Experiment {
+/** Parses YAML text and validates it with a zod schema; errors name the file, the field path and the line. */
+export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file: string): z.output<S> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -27,7 +29,7 @@ export function parseExperiment(text: string, file: string): Experiment {
     const line = e.pos ? lineCounter.linePos(e.pos[0]).line : undefined;
     throw new InputError(`invalid YAML: ${e.message.split('\n')[0]}`, { file, line });
   }
-  const result = experimentSchema.safeParse(doc.toJS());
+  const result = schema.safeParse(doc.toJS());
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const path = issue.path.map(String);
@@ -37,6 +39,10 @@ export function parseExperiment(text: string, file: string): Experiment {
     throw new InputError(`field ${field}: ${issue.message}`, { file, line });
   }
   return result.data;
+}
+
+export function parseExperiment(text: string, file: string): Experiment {
+  return parseYamlWith(experimentSchema, text, file);
 }
 
 export function loadExperiment(file: string): Experiment {
