@@ -24,6 +24,7 @@
 // training data has d_min = k at every window.
 
 import { WindowSet, hashWindow } from './window-set.js';
+import { buildScoped, scopeKey } from './scope.js';
 import type { DbScope, DetectorConfig, Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
@@ -430,7 +431,7 @@ export class HammingModel implements Model {
   }
 
   dbFor(trace: Pick<Trace, 'program'>): HammingDb | undefined {
-    return this.dbs.get(this.config.scope === 'shared' ? '*' : trace.program);
+    return this.dbs.get(scopeKey(this.config.scope, trace.program));
   }
 
   /**
@@ -495,17 +496,7 @@ export function trainHamming(
   if (!Number.isInteger(minDistance) || minDistance < 1 || minDistance > k) {
     throw new RangeError(`Hamming minDistance must be an integer in 1..k (k = ${k}), got ${minDistance}`);
   }
-  const sets = new Map<string, WindowSet>();
-  for (const t of traces) {
-    const key = scope === 'shared' ? '*' : t.program;
-    let set = sets.get(key);
-    if (set === undefined) {
-      set = new WindowSet(k);
-      sets.set(key, set);
-    }
-    set.addTrace(t.calls);
-  }
-  if (scope === 'shared' && !sets.has('*')) sets.set('*', new WindowSet(k));
+  const sets = buildScoped(traces, scope, () => new WindowSet(k), (db, t) => db.addTrace(t.calls));
   const dbs = new Map<string, HammingDb>();
   for (const [key, set] of sets) dbs.set(key, { set, index: new HammingIndex(k, set.export().windows) });
   return new HammingModel({ kind: 'hamming', scope, k, resetOn: [] }, minDistance, dbs);

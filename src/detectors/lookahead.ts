@@ -16,6 +16,7 @@
 //   A = alphabet size seen at training. Ids >= A (or negative) are foreign: every pair holding one is missing.
 // Scope: one bitset per program, or one shared by all programs (like Stide).
 
+import { buildScoped, scopeKey } from './scope.js';
 import type { DbScope, DetectorConfig, Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
@@ -135,7 +136,7 @@ export class LookaheadModel implements Model {
   }
 
   dbFor(trace: Pick<Trace, 'program'>): PairSet | undefined {
-    return this.dbs.get(this.config.scope === 'shared' ? '*' : trace.program);
+    return this.dbs.get(scopeKey(this.config.scope, trace.program));
   }
 
   /** Missing pairs of each window (its first call with each later call); length max(0, L-k+1). */
@@ -194,16 +195,6 @@ function trainingAlphabetSize(traces: readonly Trace[]): number {
 export function trainLookahead(traces: readonly Trace[], k: number, scope: DbScope): LookaheadModel {
   if (!Number.isInteger(k) || k < 2) throw new RangeError(`lookahead pairs need a window k >= 2, got ${k}`);
   const A = trainingAlphabetSize(traces);
-  const dbs = new Map<string, PairSet>();
-  for (const t of traces) {
-    const key = scope === 'shared' ? '*' : t.program;
-    let db = dbs.get(key);
-    if (db === undefined) {
-      db = new PairSet(k, A);
-      dbs.set(key, db);
-    }
-    db.addTrace(t.calls);
-  }
-  if (scope === 'shared' && !dbs.has('*')) dbs.set('*', new PairSet(k, A));
+  const dbs = buildScoped(traces, scope, () => new PairSet(k, A), (db, t) => db.addTrace(t.calls));
   return new LookaheadModel({ kind: 'lookahead', scope, k, resetOn: [] }, A, dbs);
 }

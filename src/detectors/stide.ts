@@ -3,6 +3,7 @@
 // and the mismatch signal of a test trace against it.
 
 import { WindowSet } from './window-set.js';
+import { buildScoped, scopeKey } from './scope.js';
 import type { DbScope, DetectorConfig, Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
@@ -30,7 +31,7 @@ export class StideModel implements Model {
 
   /** The database a trace is checked against; undefined when its program had no training data. */
   dbFor(trace: Pick<Trace, 'program'>): WindowSet | undefined {
-    return this.dbs.get(this.config.scope === 'shared' ? '*' : trace.program);
+    return this.dbs.get(scopeKey(this.config.scope, trace.program));
   }
 
   score(trace: Trace): Uint8Array {
@@ -45,16 +46,6 @@ export class StideModel implements Model {
 }
 
 export function trainStide(traces: readonly Trace[], k: number, scope: DbScope): StideModel {
-  const dbs = new Map<string, WindowSet>();
-  for (const t of traces) {
-    const key = scope === 'shared' ? '*' : t.program;
-    let db = dbs.get(key);
-    if (db === undefined) {
-      db = new WindowSet(k);
-      dbs.set(key, db);
-    }
-    db.addTrace(t.calls);
-  }
-  if (scope === 'shared' && !dbs.has('*')) dbs.set('*', new WindowSet(k));
+  const dbs = buildScoped(traces, scope, () => new WindowSet(k), (db, t) => db.addTrace(t.calls));
   return new StideModel({ kind: 'stide', scope, k, resetOn: [] }, dbs);
 }

@@ -8,6 +8,7 @@
 // that program's windows, as in Warrender's per-program experiments; shared: all training windows).
 
 import { WindowSet } from './window-set.js';
+import { buildScoped, scopeKey } from './scope.js';
 import type { DbScope, DetectorConfig, Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
@@ -63,7 +64,7 @@ export class TstideModel implements Model {
   }
 
   dbFor(trace: Pick<Trace, 'program'>): TstideDb | undefined {
-    return this.dbs.get(this.config.scope === 'shared' ? '*' : trace.program);
+    return this.dbs.get(scopeKey(this.config.scope, trace.program));
   }
 
   score(trace: Trace): Uint8Array {
@@ -89,17 +90,7 @@ export function trainTstide(
   rareFraction: number = DEFAULT_RARE_FRACTION,
 ): TstideModel {
   if (!(rareFraction > 0 && rareFraction < 1)) throw new RangeError(`t-stide rareFraction must be in (0, 1), got ${rareFraction}`);
-  const sets = new Map<string, WindowSet>();
-  for (const t of traces) {
-    const key = scope === 'shared' ? '*' : t.program;
-    let set = sets.get(key);
-    if (set === undefined) {
-      set = new WindowSet(k);
-      sets.set(key, set);
-    }
-    set.addTrace(t.calls);
-  }
-  if (scope === 'shared' && !sets.has('*')) sets.set('*', new WindowSet(k));
+  const sets = buildScoped(traces, scope, () => new WindowSet(k), (db, t) => db.addTrace(t.calls));
   const dbs = new Map<string, TstideDb>();
   for (const [key, set] of sets) dbs.set(key, { set, rare: rareFlags(set, rareFraction) });
   return new TstideModel({ kind: 'tstide', scope, k, resetOn: [] }, rareFraction, dbs);
