@@ -56,13 +56,15 @@ export class WindowSet {
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`window length k must be a positive integer, got ${k}`);
     this.k = k;
     this.bk1 = powB(k);
-    let cap = 16;
-    while (cap < initialCapacity * 2) cap *= 2;
+    // Window storage is a power of two and the table twice that, so growth keeps the mask valid.
+    let windows = 8;
+    while (windows < initialCapacity) windows *= 2;
+    const cap = windows * 2;
     this.table = new Int32Array(cap);
     this.mask = cap - 1;
-    this.arena = new Int32Array(initialCapacity * k);
-    this.hashes = new Int32Array(initialCapacity);
-    this.counts = new Float64Array(initialCapacity);
+    this.arena = new Int32Array(windows * k);
+    this.hashes = new Int32Array(windows);
+    this.counts = new Float64Array(windows);
     this.radix = Math.floor(2 ** (53 / k));
     this.radixK1 = this.radix ** (k - 1);
     this.keys = new Float64Array(cap).fill(-1);

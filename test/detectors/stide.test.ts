@@ -94,3 +94,22 @@ describe('Stide database', () => {
     expect(Array.from(per.score(unknown!))).toEqual([1]);
   });
 });
+
+describe('WindowSet capacity', () => {
+  it('grows correctly from any initial capacity (not only powers of two)', () => {
+    for (const cap of [1, 3, 100, 1000, 1025]) {
+      const set = new WindowSet(3, cap);
+      const t = randomCalls(20_000, 50, cap);
+      set.addTrace(t);
+      const naive = naiveDb([t], 3);
+      expect(set.size).toBe(naive.size);
+      expect(set.mismatches(t).every((v) => v === 0)).toBe(true);
+    }
+    // fromExport with n = 100 (the case that used to corrupt the table), then more adds.
+    const small = new WindowSet(4);
+    small.addTrace(randomCalls(103, 1000, 5));
+    const back = WindowSet.fromExport(4, small.export().windows, small.export().counts);
+    back.addTrace(randomCalls(5000, 30, 6));
+    expect(back.size).toBe(small.size + naiveDb([randomCalls(5000, 30, 6)], 4).size - [...naiveDb([randomCalls(5000, 30, 6)], 4)].filter((w) => naiveDb([randomCalls(103, 1000, 5)], 4).has(w)).length);
+  });
+});
