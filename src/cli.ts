@@ -8,6 +8,7 @@ import { registerRunCommand } from './experiments/command.js';
 import { registerDetectCommand } from './eval/detect-command.js';
 import { registerDatasetCommands } from './datasets/commands.js';
 import { registerBenchCommand } from './bench/command.js';
+import { registerLiveCommands } from './live/commands.js';
 
 const program = new Command();
 program
@@ -21,6 +22,7 @@ registerRunCommand(program);
 registerDetectCommand(program);
 registerDatasetCommands(program);
 registerBenchCommand(program);
+registerLiveCommands(program);
 
 function fail(e: unknown): never {
   if (e instanceof InputError) {

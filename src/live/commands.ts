@@ -1,0 +1,211 @@
+// Owns the command-line face of live monitoring: `record`, `train` and `watch`, registered on the main
+// program by registerLiveCommands. Everything after `--` (and, thanks to passThroughOptions, everything
+// after the first word of the command) is the traced command's argv, passed on untouched.
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { InputError } from '../errors.js';
+import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
+import { loadCallsTable, tableByName } from '../traces/syscalls/index.js';
+import type { Label, SyscallTable } from '../traces/trace.js';
+import { loadModel, saveModel, trainFromFiles, type DetectorKind } from './model-file.js';
+import { record, type RecordBackend } from './record.js';
+import { watch, type AlarmAction, type WatchSource } from './watch.js';
+import type { TraceFormat } from '../traces/readers/index.js';
+import type { DbScope } from '../detectors/types.js';
+
+function positiveInt(what: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${what} must be a positive integer.`);
+    return Number(v);
+  };
+}
+
+function ratio(v: string): number {
+  const x = Number(v);
+  if (!(v.trim() !== '' && x >= 0 && x < 1)) throw new InvalidArgumentError('ratio must be a number in [0, 1).');
+  return x;
+}
+
+/** --table: a built-in table name or a UNM calls.txt file. */
+export function resolveTable(spec: string | undefined): SyscallTable | undefined {
+  if (spec === undefined) return undefined;
+  const t = tableByName(spec);
+  if (t !== undefined) return t;
+  if (existsSync(spec)) return loadCallsTable(spec);
+  throw new InputError(`unknown syscall table ${JSON.stringify(spec)}`, { expected: 'linux-x86_64, linux-i386, names, or a calls.txt file' });
+}
+
+interface RecordFlags {
+  output: string;
+  label: Label;
+  program?: string;
+  family?: string;
+  backend: RecordBackend;
+}
+
+interface TrainFlags {
+  data: string[];
+  format: TraceFormat | 'auto';
+  detector: DetectorKind;
+  scope?: DbScope;
+  k: number;
+  label?: Label;
+  program?: string;
+  table?: string;
+  output: string;
+}
+
+interface WatchFlags {
+  model: string;
+  frame: number;
+  ratio?: number;
+  threshold?: number;
+  json?: boolean;
+  onAlarm: AlarmAction;
+  pid?: number;
+  input?: string;
+  format: 'auto' | 'strace' | 'unm';
+  table?: string;
+}
+
+export function registerLiveCommands(program: Command): void {
+  // Needed for passThroughOptions on subcommands: options after the command word belong to it.
+  program.enablePositionalOptions();
+
+  program
+    .command('record')
+    .description('run a command under strace (or bpftrace) and save its trace plus a .meta.json sidecar')
+    .usage('-o FILE [options] -- CMD [ARGS...]')
+    .requiredOption('-o, --output <file>', 'trace file to write (sidecar: FILE.meta.json)')
+    .addOption(new Option('--label <label>', 'label of the recording').choices(['normal', 'attack']).default('normal'))
+    .option('--program <name>', 'program name for the sidecar (default: basename of CMD)')
+    .option('--family <name>', 'attack family for the sidecar')
+    .addOption(new Option('--backend <backend>', 'tracer').choices(['strace', 'bpftrace']).default('strace'))
+    .argument('<cmd...>', 'command and its arguments (put them after --)')
+    .passThroughOptions()
+    .addHelpText(
+      'after',
+      `
+The command runs as an argument vector (no shell) with the terminal's stdio, under
+  strace -f -qq -s 32 -o FILE -- CMD ARGS...
+or, with --backend bpftrace, a raw_syscalls tracepoint filtered to the command's process tree
+("tid number" lines, Linux x86_64 numbers). FILE and FILE.meta.json appear atomically at the end.
+Exit status: the command's (128 + signal number when a signal killed it).`,
+    )
+    .action(async (cmd: string[], flags: RecordFlags) => {
+      const r = await record({
+        output: flags.output,
+        command: cmd,
+        label: flags.label,
+        program: flags.program,
+        family: flags.family ?? null,
+        backend: flags.backend,
+      });
+      process.stderr.write(`stidebench: recorded ${r.tracePath} (exit status ${r.exitStatus}, sidecar ${r.metaPath})\n`);
+      process.exitCode = r.exitStatus;
+    });
+
+  program
+    .command('train')
+    .description('train a stide/xenids model from normal traces and save it (compact binary, checksummed)')
+    .requiredOption('--data <path...>', 'trace files or folders of recordings (sidecars give labels/programs)')
+    .addOption(new Option('--format <format>', 'trace format').choices(['auto', 'strace', 'unm', 'adfa', 'csv']).default('auto'))
+    .addOption(new Option('--detector <kind>', 'detector').choices(['stide', 'xenids']).default('xenids'))
+    .addOption(new Option('--scope <scope>', 'stide database scope (xenids: always shared)').choices(['per-program', 'shared']))
+    .option('-k, --k <n>', 'window length', positiveInt('k'), 6)
+    .addOption(new Option('--label <label>', 'label of files without a sidecar (only normal traces train)').choices(['normal', 'attack']))
+    .option('--program <name>', 'program of files without a sidecar')
+    .option('--table <name|file>', 'syscall numbering for numeric formats: linux-x86_64, linux-i386 or a calls.txt file')
+    .requiredOption('-o, --output <model>', 'model file to write')
+    .addHelpText(
+      'after',
+      `
+Labels: a recording's FILE.meta.json sidecar, else --label, else a normal/attack folder on the path,
+else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpftrace") are read as
+"tid number" lines in Linux x86_64 numbering. The model file is versioned, compact and checksummed.`,
+    )
+    .action((flags: TrainFlags) => {
+      const { model, warnings } = trainFromFiles({
+        data: flags.data,
+        format: flags.format,
+        detector: flags.detector,
+        scope: flags.scope,
+        k: flags.k,
+        label: flags.label,
+        program: flags.program,
+        table: resolveTable(flags.table),
+      });
+      for (const w of warnings) process.stderr.write(`stidebench: warning: ${w}\n`);
+      saveModel(flags.output, model);
+      let windows = 0;
+      for (const db of model.dbs.values()) windows += db.size;
+      const t = model.training;
+      process.stdout.write(
+        `trained ${model.config.kind} (k=${model.config.k}, ${model.config.scope}) on ${t.traces} traces / ${t.calls} calls ` +
+          `from ${t.files} files (${t.skippedFiles} non-normal skipped): ${model.dbs.size} database(s), ${windows} windows, ` +
+          `${model.alphabet.size} syscall names -> ${flags.output}\n`,
+      );
+    });
+
+  program
+    .command('watch')
+    .description('online detection with a saved model on a live command, a running pid, or a trace file/stdin')
+    .usage('--model MODEL [options] (-- CMD [ARGS...] | --pid PID | --input FILE|-)')
+    .requiredOption('--model <file>', 'model written by `stidebench train`')
+    .option('--frame <n>', 'locality frame (windows)', positiveInt('frame'), 100)
+    .option('--ratio <p>', 'alarm when LFC/frame > p (default 0.15)', ratio)
+    .option('--threshold <n>', 'alarm when LFC >= n (instead of --ratio)', positiveInt('threshold'))
+    .option('--json', 'JSON lines: one per alarm, then a summary')
+    .addOption(new Option('--on-alarm <action>', 'live sources: report, or SIGSTOP/SIGKILL the alarming process').choices(['report', 'stop', 'kill']).default('report'))
+    .option('--pid <pid>', 'attach to a running process (strace -f -p)', positiveInt('pid'))
+    .option('--input <file>', 'read a strace or "pid number" trace file (gzip ok), or - for stdin')
+    .addOption(new Option('--format <format>', 'format of --input').choices(['auto', 'strace', 'unm']).default('auto'))
+    .option('--table <name|file>', 'numbering of "pid number" input (default: the model\'s training table, else linux-x86_64)')
+    .argument('[cmd...]', 'command to start and watch (put it after --)')
+    .passThroughOptions()
+    .addHelpText(
+      'after',
+      `
+Detection is the paper's XenIds loop: one k-buffer and locality frame per pid, the buffer cleared on
+the model's reset calls (execve, execveat, vfork for xenids models), an alarm when the LFC over the
+last --frame windows reaches the threshold. A per-program stide model is watched against the union
+of its program databases. Each process's first alarm is printed, then at most one line per --frame
+windows while it stays in alarm (all alarming windows are counted in the summary).
+Live sources run strace -f -q -ttt; events are read in 10 ms batches, and --on-alarm stop|kill acts
+once per process, right after the call that completed the alarming window.
+Exit status: the watched command's (with -- CMD), else 0; errors exit 1.`,
+    )
+    .action(async (cmd: string[], flags: WatchFlags) => {
+      const sources = (cmd.length > 0 ? 1 : 0) + (flags.pid !== undefined ? 1 : 0) + (flags.input !== undefined ? 1 : 0);
+      if (sources !== 1) {
+        throw new InputError('watch needs exactly one event source', { expected: '-- CMD [ARGS...], --pid PID or --input FILE|-' });
+      }
+      if (flags.ratio !== undefined && flags.threshold !== undefined) {
+        throw new InputError('--ratio and --threshold exclude each other', { expected: 'one threshold policy' });
+      }
+      const policy: ThresholdPolicy = flags.threshold !== undefined ? countThreshold(flags.threshold) : ratioThreshold(flags.ratio ?? 0.15);
+      const source: WatchSource =
+        cmd.length > 0 ? { kind: 'command', argv: cmd } : flags.pid !== undefined ? { kind: 'pid', pid: flags.pid } : { kind: 'input', path: flags.input! };
+      const model = loadModel(flags.model);
+      if (model.dbs.size > 1) {
+        process.stderr.write(
+          `stidebench: note: per-program ${model.config.kind} model: watching against the union of its ${model.dbs.size} program databases\n`,
+        );
+      }
+      // `watch ... | head`: a closed pipe ends watch quietly instead of with a stack trace.
+      process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+        throw e;
+      });
+      const r = await watch(model, source, {
+        frame: flags.frame,
+        policy,
+        json: flags.json,
+        onAlarm: flags.onAlarm,
+        format: flags.format,
+        table: resolveTable(flags.table),
+      });
+      process.exitCode = r.exitStatus;
+    });
+}

@@ -1,0 +1,272 @@
+// Owns turning a live byte stream of trace text into detector events: incremental line splitting
+// (lines split across chunks, a last line without newline, CRLF), then per line either a strace call
+// (via StraceLineParser) or a UNM/bpftrace `pid number` pair, mapped to the model's dense id by canonical
+// name (names the model never saw map to its `<unknown>` id). Process ends (`+++ exited ...`,
+// `+++ killed by ...`) are reported so a reused pid starts fresh. Also keeps, per pid, the program it
+// runs: the basename of its last successful execve, inherited through clone/fork/vfork return values.
+//
+// Events go to an EventSink as plain numbers (pid, id, ts): no object per event on this side.
+
+import { basename } from 'node:path';
+import { InputError } from '../errors.js';
+import type { Alphabet } from '../traces/alphabet.js';
+import { UNKNOWN } from '../traces/alphabet.js';
+import { StraceLineParser } from '../traces/readers/strace-line.js';
+import { linuxX86_64 } from '../traces/syscalls/linux-x86_64.js';
+import type { SyscallTable } from '../traces/trace.js';
+
+export type StreamFormat = 'strace' | 'unm';
+
+export interface EventSink {
+  /** One system call of `pid` (0 when the input has no pid column); ts in seconds, NaN when unknown. */
+  event(pid: number, id: number, ts: number): void;
+  /** The process ended; its state may be dropped (a later event with the same pid is a new process). */
+  exit(pid: number, ts: number): void;
+}
+
+/**
+ * Splits a byte stream into lines. Bytes are decoded as latin1 (one char per byte), so a chunk boundary
+ * can never split a character; syscall names and pids are ASCII anyway.
+ */
+export class LineSplitter {
+  private rest = '';
+
+  /** Calls onLine for every complete line in the chunk (without '\n' or a trailing '\r'). */
+  push(chunk: Uint8Array | string, onLine: (line: string) => void): void {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+    let start = 0;
+    let nl = text.indexOf('\n');
+    if (nl < 0) {
+      this.rest += text;
+      return;
+    }
+    if (this.rest !== '') {
+      const first = this.rest + text.slice(0, nl);
+      this.rest = '';
+      onLine(stripCr(first));
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    while (nl >= 0) {
+      onLine(stripCr(text.slice(start, nl)));
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    this.rest = start < text.length ? text.slice(start) : '';
+  }
+
+  /** End of stream: a last line without newline is still a line. */
+  end(onLine: (line: string) => void): void {
+    if (this.rest !== '') {
+      const last = this.rest;
+      this.rest = '';
+      onLine(stripCr(last));
+    }
+  }
+}
+
+function stripCr(s: string): string {
+  return s.length > 0 && s.charCodeAt(s.length - 1) === 13 ? s.slice(0, -1) : s;
+}
+
+export interface DecoderOptions {
+  /** 'auto' decides on the first non-blank line: two integers = unm, anything else = strace. */
+  format?: StreamFormat | 'auto';
+  /** Numbering of UNM/bpftrace numbers (default: Linux x86_64, as bpftrace prints). */
+  table?: SyscallTable;
+  /** Names the source in errors. */
+  file?: string;
+  /** Unparseable lines: throw InputError (true, default for files) or count them in `skipped` (live). */
+  strict?: boolean;
+}
+
+/** "[pid] [ts] [[nr]] +++ exited with 0 +++", "+++ killed by SIGKILL +++", "+++ superseded by execve in pid N +++". */
+const EXIT_RE = /^\s*(?:\[pid\s+(\d+)\]\s*|(\d+)[ \t]+)?(\d[\d:.]*[ \t]+)?(?:\[\s*\d+\]\s*)?\+\+\+ (?:exited|killed|superseded)/;
+const FORK_NAMES = new Set(['clone', 'clone3', 'fork', 'vfork']);
+const EXEC_NAMES = new Set(['execve', 'execveat']);
+
+/** Decodes lines into events for a sink, using one model alphabet. */
+export class EventDecoder {
+  private readonly alphabet: Alphabet;
+  private readonly sink: EventSink;
+  private readonly unknownId: number;
+  private readonly table: SyscallTable;
+  private readonly file: string | undefined;
+  private readonly strict: boolean;
+  private format: StreamFormat | 'auto';
+  private readonly splitter = new LineSplitter();
+  private readonly parser: StraceLineParser;
+  /** Strace name -> dense id * 4 + kind (see straceLine). */
+  private readonly nameIds = new Map<string, number>();
+  /** UNM raw number -> dense id (-2 = not looked up yet). */
+  private rawIds = new Int32Array(0);
+  private readonly programs = new Map<number, string>();
+  private readonly onLineBound: (line: string) => void;
+  /** Lines seen, calls emitted, lines skipped as unparseable (non-strict). */
+  lines = 0;
+  events = 0;
+
+  constructor(alphabet: Alphabet, sink: EventSink, opts: DecoderOptions = {}) {
+    this.alphabet = alphabet;
+    this.sink = sink;
+    const u = alphabet.idOf(UNKNOWN);
+    if (u === undefined) throw new RangeError(`the model alphabet has no ${UNKNOWN} id (freeze it first)`);
+    this.unknownId = u;
+    this.table = opts.table ?? linuxX86_64;
+    this.file = opts.file;
+    this.strict = opts.strict ?? true;
+    this.format = opts.format ?? 'auto';
+    this.parser = new StraceLineParser({ file: opts.file, strict: this.strict });
+    this.onLineBound = (line) => this.line(line);
+  }
+
+  get skipped(): number {
+    return this.parser.skipped + this.unmSkipped;
+  }
+  private unmSkipped = 0;
+
+  /** The detected or configured input format (undefined while 'auto' has seen no line). */
+  get detectedFormat(): StreamFormat | undefined {
+    return this.format === 'auto' ? undefined : this.format;
+  }
+
+  /** Program of a pid: basename of its last successful execve (or its parent's), when known. */
+  programOf(pid: number): string | undefined {
+    return this.programs.get(pid);
+  }
+
+  push(chunk: Uint8Array | string): void {
+    this.splitter.push(chunk, this.onLineBound);
+  }
+
+  end(): void {
+    this.splitter.end(this.onLineBound);
+  }
+
+  /** Decodes one line (without newline). */
+  line(text: string): void {
+    this.lines++;
+    let fmt = this.format;
+    if (fmt === 'auto') {
+      if (text.trim() === '') return;
+      fmt = this.format = /^\s*\d+[ \t]+\d+\s*$/.test(text) ? 'unm' : 'strace';
+    }
+    if (fmt === 'unm') this.unmLine(text);
+    else this.straceLine(text);
+  }
+
+  private straceLine(text: string): void {
+    const call = this.parser.parseLine(text);
+    if (call === null) {
+      // Not a call: a process end ("+++ exited ..."), or "<... clone resumed>...) = 1234" (the child pid
+      // of a fork split by <unfinished ...>), or a signal / strace message.
+      if (text.indexOf('+++ ') >= 0) {
+        const m = EXIT_RE.exec(text);
+        if (m !== null) {
+          const pid = m[1] !== undefined ? Number(m[1]) : m[2] !== undefined ? Number(m[2]) : 0;
+          const ts = m[3] !== undefined ? Number(m[3].trim()) : NaN;
+          this.programs.delete(pid);
+          this.sink.exit(pid, ts);
+        }
+      } else if (text.indexOf(' resumed>') >= 0) this.resumed(text);
+      return;
+    }
+    const pid = call.pid ?? 0;
+    // One hash lookup per call: the value is dense id * 4 + kind (0 plain, 1 exec, 2 fork).
+    let v = this.nameIds.get(call.name);
+    if (v === undefined) v = this.learnName(call.name);
+    const kind = v & 3;
+    if (kind !== 0) {
+      if (kind === 1) this.execLine(pid, text);
+      else this.forkLine(pid, text);
+    }
+    this.events++;
+    this.sink.event(pid, v >>> 2, call.ts ?? NaN);
+  }
+
+  private learnName(name: string): number {
+    const id = this.alphabet.idOf(name) ?? this.unknownId;
+    const v = id * 4 + (EXEC_NAMES.has(name) ? 1 : FORK_NAMES.has(name) ? 2 : 0);
+    this.nameIds.set(name, v);
+    return v;
+  }
+
+  private execLine(pid: number, text: string): void {
+    if (/\)\s+=\s+-1\b/.test(text)) return; // failed exec (PATH search): the program did not change
+    const m = /execve(?:at)?\((?:[^,]*,\s*)?"((?:[^"\\]|\\.)*)"/.exec(text);
+    if (m) this.programs.set(pid, basename(m[1]!) || m[1]!);
+  }
+
+  private forkLine(pid: number, text: string): void {
+    const m = /\)\s+=\s+(\d+)\s*(?:<[^>]*>)?\s*$/.exec(text);
+    if (m) this.inherit(pid, Number(m[1]));
+  }
+
+  private resumed(text: string): void {
+    const m = /^\s*(?:\[pid\s+)?(\d+)\]?\s.*<\.\.\. (clone3?|v?fork|execveat|execve) resumed>.*\)\s+=\s+(-?\d+)/.exec(text);
+    if (!m) return;
+    const pid = Number(m[1]);
+    const ret = Number(m[3]);
+    if (m[2]!.startsWith('exec')) return; // the path was on the <unfinished ...> line, handled there
+    if (ret > 0) this.inherit(pid, ret);
+  }
+
+  private inherit(parent: number, child: number): void {
+    const p = this.programs.get(parent);
+    if (p !== undefined && !this.programs.has(child)) this.programs.set(child, p);
+  }
+
+  private unmLine(text: string): void {
+    // Hand-written scan: "pid<blanks>number<blanks>", no regex, no allocation.
+    const n = text.length;
+    let i = 0;
+    while (i < n && isBlank(text.charCodeAt(i))) i++;
+    if (i === n) return;
+    let pid = 0;
+    const ps = i;
+    let c = text.charCodeAt(i);
+    while (c >= 48 && c <= 57) {
+      pid = pid * 10 + (c - 48);
+      c = ++i < n ? text.charCodeAt(i) : -1;
+    }
+    const pe = i;
+    while (i < n && isBlank(text.charCodeAt(i))) i++;
+    let nr = 0;
+    const ns = i;
+    c = i < n ? text.charCodeAt(i) : -1;
+    while (c >= 48 && c <= 57) {
+      nr = nr * 10 + (c - 48);
+      c = ++i < n ? text.charCodeAt(i) : -1;
+    }
+    const ne = i;
+    while (i < n && isBlank(text.charCodeAt(i))) i++;
+    if (pe === ps || ne === ns || pe === ns || i !== n || pid > 2147483647 || nr > 2147483647) {
+      if (!this.strict) {
+        this.unmSkipped++;
+        return;
+      }
+      throw new InputError('not a "pid number" line', { file: this.file, line: this.lines, text, expected: 'two decimal integers "pid syscall"' });
+    }
+    this.events++;
+    this.sink.event(pid, this.idOfRaw(nr), NaN);
+  }
+
+  private idOfRaw(nr: number): number {
+    if (nr < this.rawIds.length) {
+      const hit = this.rawIds[nr]!;
+      if (hit >= 0) return hit;
+    } else {
+      const grown = new Int32Array(Math.max(nr + 1, this.rawIds.length * 2, 512)).fill(-2);
+      grown.set(this.rawIds);
+      this.rawIds = grown;
+    }
+    const name = this.table.name(nr);
+    const id = this.alphabet.idOf(name) ?? this.unknownId;
+    this.rawIds[nr] = id;
+    return id;
+  }
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9;
+}
