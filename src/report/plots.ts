@@ -217,12 +217,15 @@ export async function barChart(opts: BarChartOptions): Promise<string> {
   const series = uniqueInOrder(bars.map((b) => b.series));
   const values = bars.map((b) => ({ group: b.group, series: b.series, value: b.value, low: b.low ?? null, high: b.high ?? null }));
   const withErrors = values.filter((v) => v.low !== null && v.high !== null);
-  const yScale = opts.logY ? { type: 'log' as const } : { zero: true };
+  // A log axis has no zero: bars start at the domain minimum, so it sits below the smallest bar.
+  const minValue = Math.min(...bars.map((b) => b.value));
+  const yScale = opts.logY ? { type: 'log' as const, domainMin: minValue / 2 } : { zero: true };
   const layers: NonNullable<Extract<TopLevelSpec, { layer: unknown }>['layer']> = [
     {
       mark: { type: 'bar' },
       encoding: {
-        y: { field: 'value', type: 'quantitative', title: opts.yTitle, scale: yScale },
+        // Grouped, not stacked: stacking starts bars at 0, which a log scale cannot place.
+        y: { field: 'value', type: 'quantitative', title: opts.yTitle, scale: yScale, stack: null },
         color: { field: 'series', type: 'nominal', title: null, sort: series, scale: { domain: series } },
       },
     },

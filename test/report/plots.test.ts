@@ -156,3 +156,13 @@ describe('svgToPng', async () => {
     expect(png.readUInt32BE(20)).toBe(200); // IHDR height
   });
 });
+
+describe('barChart on a log scale', () => {
+  it('draws bars with a height (grouped, not stacked from 0)', async () => {
+    const { barChart: bc } = await import('../../src/report/plots.js');
+    const svg = await bc({ title: 'log bars', xTitle: 'g', yTitle: 'v', logY: true, bars: [{ group: 'a', series: 's1', value: 10 }, { group: 'a', series: 's2', value: 1000 }] });
+    const heights = [...svg.matchAll(/<path[^>]*aria-roledescription="bar"[^>]*d="M[\d.-]+,[\d.-]+h[\d.-]+v([\d.-]+)/g)].map((m) => Number(m[1]));
+    expect(heights.length).toBe(2);
+    for (const h of heights) expect(Math.abs(h)).toBeGreaterThan(1);
+  });
+});
