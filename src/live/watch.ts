@@ -405,7 +405,9 @@ export async function watch(model: SavedModel, source: WatchSource, opts: WatchO
     format: live ? 'strace' : (opts.format ?? 'auto'),
     table,
     file: source.kind === 'input' ? (source.path === '-' ? '<stdin>' : source.path) : '<strace>',
-    strict: !live,
+    // A file is input like any other (a bad line stops with file:line); a live stream, including stdin
+    // piped from a tracer, skips and counts lines that are not calls (bpftrace's "Lost N events").
+    strict: !live && !(source.kind === 'input' && source.path === '-'),
   });
   // Live: a pid whose execve we did not see (attached with --pid, or forked before) is named by the
   // kernel's comm, read only when a report needs it.
