@@ -172,9 +172,6 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
         attackCalls: sumCalls(attack),
         droppedShort: split.droppedShort,
       });
-      if (exp.analysis?.convergence) {
-        for (const k of exp.k) curves.push({ dataset: label, k, ...convergence(train, k) });
-      }
       const packed = { train: packTraces(train), calibrate: packTraces(calibrate), testNormal: packTraces(testNormal), attack: packTraces(attack) };
       const names = [...alphabet.allNames()];
       const data = opts.cache ? dataHash(Object.values(packed), names) : '';
@@ -204,6 +201,10 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
             await new Promise((r) => setImmediate(r));
           }
         }
+      }
+      // Computed here, after this dataset's cells are dispatched, so it overlaps the workers' scoring.
+      if (exp.analysis?.convergence) {
+        for (const k of exp.k) curves.push({ dataset: label, k, ...convergence(train, k) });
       }
     }
     await Promise.all(pending);
