@@ -5,8 +5,11 @@ import { Alphabet } from '../traces/alphabet.js';
 import { runCell, type Cell } from './cell.js';
 import { unpackTraces, type PackedTraces } from './packed.js';
 import type { DetectorSpec } from '../detectors/registry.js';
+import type { Trace } from '../traces/trace.js';
 
 export interface CellTask {
+  /** Identifies the dataset's packed data within one run, so a worker unpacks it once. */
+  dataKey: string;
   dataset: string;
   detectorLabel: string;
   detector: DetectorSpec;
@@ -19,19 +22,39 @@ export interface CellTask {
   attack: PackedTraces;
 }
 
-export function runTask(task: CellTask): Cell {
+interface Unpacked {
+  train: Trace[];
+  calibrate: Trace[];
+  testNormal: Trace[];
+  attack: Trace[];
+}
+
+/** The last dataset this thread unpacked (cells of one dataset arrive together). */
+let memo: { key: string; data: Unpacked } | undefined;
+
+function unpack(task: CellTask): Unpacked {
+  if (memo?.key === task.dataKey) return memo.data;
   const alphabet = Alphabet.fromNames(task.alphabet);
   alphabet.freeze();
+  const data = {
+    train: unpackTraces(task.train, alphabet),
+    calibrate: unpackTraces(task.calibrate, alphabet),
+    testNormal: unpackTraces(task.testNormal, alphabet),
+    attack: unpackTraces(task.attack, alphabet),
+  };
+  memo = { key: task.dataKey, data };
+  return data;
+}
+
+export function runTask(task: CellTask): Cell {
+  const data = unpack(task);
   return runCell({
     dataset: task.dataset,
     detectorLabel: task.detectorLabel,
     detector: task.detector,
     k: task.k,
     frames: task.frames,
-    train: unpackTraces(task.train, alphabet),
-    calibrate: unpackTraces(task.calibrate, alphabet),
-    testNormal: unpackTraces(task.testNormal, alphabet),
-    attack: unpackTraces(task.attack, alphabet),
+    ...data,
   });
 }
 

@@ -7,7 +7,8 @@ import type { Trace, TraceMeta } from '../traces/trace.js';
 export interface PackedTraces {
   calls: Int32Array; // view over a SharedArrayBuffer
   offsets: Int32Array; // n + 1 offsets into calls
-  metas: TraceMeta[];
+  /** Trace metadata as one JSON string: one string clones far faster than thousands of objects. */
+  metas: string;
 }
 
 export function packTraces(traces: readonly Trace[]): PackedTraces {
@@ -22,10 +23,10 @@ export function packTraces(traces: readonly Trace[]): PackedTraces {
     o += t.calls.length;
   });
   offsets[traces.length] = o;
-  const metas = traces.map(({ calls: _c, alphabet: _a, ...meta }) => meta);
+  const metas = JSON.stringify(traces.map(({ calls: _c, alphabet: _a, ...meta }) => meta));
   return { calls, offsets, metas };
 }
 
 export function unpackTraces(p: PackedTraces, alphabet: Alphabet): Trace[] {
-  return p.metas.map((meta, i) => ({ ...meta, calls: p.calls.subarray(p.offsets[i]!, p.offsets[i + 1]!), alphabet }));
+  return (JSON.parse(p.metas) as TraceMeta[]).map((meta, i) => ({ ...meta, calls: p.calls.subarray(p.offsets[i]!, p.offsets[i + 1]!), alphabet }));
 }

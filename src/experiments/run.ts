@@ -121,6 +121,8 @@ export function mapTable(table: SyscallTable, mapping: Readonly<Record<string, s
   return { id: `${table.id}|${tag}`, name: (n) => { const x = table.name(n); return mapping[x] ?? x; } };
 }
 
+let runCounter = 0;
+
 export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<ExperimentResult> {
   const progress = opts.progress ?? silentProgress;
   const jobs = Math.max(1, opts.jobs ?? 1);
@@ -174,6 +176,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
       });
       const packed = { train: packTraces(train), calibrate: packTraces(calibrate), testNormal: packTraces(testNormal), attack: packTraces(attack) };
       const names = [...alphabet.allNames()];
+      const dataKey = `${process.pid}/${++runCounter}/${label}`;
       const data = opts.cache ? dataHash(Object.values(packed), names) : '';
       for (const det of exp.detectors) {
         for (const k of exp.k) {
@@ -188,7 +191,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
             progress.tick(`${what} (cached)`);
             continue;
           }
-          const task: CellTask = { dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], alphabet: names, ...packed };
+          const task: CellTask = { dataKey, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], alphabet: names, ...packed };
           const done = (cell: Cell): void => {
             cells[slot] = cell;
             opts.cache?.put(key, cell);
