@@ -1,6 +1,7 @@
 // Owns the throughput benchmark behind `stidebench bench`: loading and encoding a dataset once (not
 // timed), measuring with tinybench how fast each detector kind trains and scores (syscalls/s), the same
-// for a naive JS Set<string> baseline, how fast the trace readers read a dataset's files compared with
+// for a naive JS Set<string> baseline, how fast the dataset loaders (loadDataset, and loadDatasetAsync,
+// which inflates on the libuv thread pool while parsing) read a dataset's files compared with
 // `gzip -dcf` (zcat) on the same files, the machine fingerprint, and the report (markdown and JSON).
 
 import { spawn } from 'node:child_process';
@@ -13,7 +14,7 @@ import { DETECTOR_KINDS, defaultLabel, namesNeeded, trainModel, type DetectorKin
 import { DEFAULT_RESET_ON } from '../detectors/xenids.js';
 import type { Model } from '../detectors/types.js';
 import { listFiles } from '../datasets/files.js';
-import { labelFile, loadDataset, readSidecarFile, requireRoot, subsetRegex } from '../datasets/load.js';
+import { labelFile, loadDataset, loadDatasetAsync, readSidecarFile, requireRoot, subsetRegex } from '../datasets/load.js';
 import type { Manifest } from '../datasets/manifest.js';
 import { seededShuffle } from '../eval/random.js';
 import { markdownTable, formatNumber } from '../report/tables.js';
@@ -326,13 +327,24 @@ export interface ReadingSource {
   /** Folder the files are relative to. */
   root: string;
   files: string[];
-  /** Reads and parses every file (the timed work); returns how many traces came out. */
+  /** Reads and parses every file (the timed work, synchronous: loadDataset); returns how many traces came out. */
   read: () => number;
+  /** The same through the async loader (loadDatasetAsync); without it the async reader is not measured. */
+  readAsync?: () => Promise<number>;
 }
 
 export interface ReadRate extends Measurement {
   /** Decompressed megabytes (10^6 bytes) per second. */
   mbPerSec: number;
+}
+
+/** The synchronous loader's rate, with the async loader's beside it. */
+export interface ReaderRates extends ReadRate {
+  /**
+   * loadDatasetAsync on the same files (reads ahead, inflates on the libuv thread pool while the main
+   * thread parses); `overZcat` = its mean time / zcat's. null when a source has no async reader.
+   */
+  async: (ReadRate & { overZcat: number | null }) | null;
 }
 
 export interface ReadingResult {
@@ -344,10 +356,11 @@ export interface ReadingResult {
   /** Bytes after gunzip (= fileBytes for plain text). */
   bytes: number;
   traces: number;
-  reader: ReadRate;
+  /** loadDataset (synchronous), with loadDatasetAsync under `async`. */
+  reader: ReaderRates;
   /** `gzip -dcf FILES > /dev/null` on the same files; null when gzip cannot be run. */
   zcat: ReadRate | null;
-  /** reader mean time / zcat mean time (1.5 = the reader takes 1.5x as long as zcat); null without zcat. */
+  /** Sync reader mean time / zcat mean time (1.5 = it takes 1.5x as long as zcat); null without zcat. */
   readerOverZcat: number | null;
 }
 
@@ -356,7 +369,13 @@ export function datasetReadingSource(m: Manifest, dataDir: string): ReadingSourc
   const root = requireRoot(m, dataDir);
   const readSidecar = (rel: string) => readSidecarFile(join(root, rel));
   const files = listFiles(root).filter((rel) => labelFile(m, rel, readSidecar) !== null);
-  return { name: m.name, root, files, read: () => loadDataset(m, dataDir).traces.length };
+  return {
+    name: m.name,
+    root,
+    files,
+    read: () => loadDataset(m, dataDir).traces.length,
+    readAsync: async () => (await loadDatasetAsync(m, dataDir)).traces.length,
+  };
 }
 
 /** Splits a file list into argument lists of at most `maxChars` characters. */
@@ -434,6 +453,18 @@ export async function benchReading(name: string, sources: readonly ReadingSource
       },
     },
   ];
+  const asyncReaders = sources.map((s) => s.readAsync);
+  const withAsync = asyncReaders.every((r) => r !== undefined);
+  if (withAsync) {
+    tasks.push({
+      name: 'read async',
+      fn: async () => {
+        let n = 0;
+        for (const r of asyncReaders) n += await r!();
+        if (traces > 0 && n !== traces) throw new Error(`the async reader gave ${n} traces, the sync one ${traces}`);
+      },
+    });
+  }
   let devNull = -1;
   let gzipOk = false;
   try {
@@ -456,9 +487,11 @@ export async function benchReading(name: string, sources: readonly ReadingSource
     const m = await measure(tasks, timing);
     const mb = bytes / 1e6;
     const toRate = (x: Measurement): ReadRate => ({ ...x, mbPerSec: x.meanMs > 0 ? mb / (x.meanMs / 1000) : 0 });
-    const reader = toRate(m.get('read')!);
     const zm = m.get('zcat');
     const zcat = zm !== undefined ? toRate(zm) : null;
+    const overZcat = (x: Measurement): number | null => (zcat !== null && zcat.meanMs > 0 ? x.meanMs / zcat.meanMs : null);
+    const am = m.get('read async');
+    const reader: ReaderRates = { ...toRate(m.get('read')!), async: am !== undefined ? { ...toRate(am), overZcat: overZcat(am) } : null };
     return {
       name,
       sources: sources.map((s) => s.name),
@@ -468,7 +501,7 @@ export async function benchReading(name: string, sources: readonly ReadingSource
       traces,
       reader,
       zcat,
-      readerOverZcat: zcat !== null && zcat.meanMs > 0 ? reader.meanMs / zcat.meanMs : null,
+      readerOverZcat: overZcat(reader),
     };
   } finally {
     if (devNull >= 0) closeSync(devNull);
@@ -585,20 +618,21 @@ export function reportMarkdown(r: BenchReport): string {
   if (r.reading !== null) {
     const g = r.reading;
     out.push('## Reading (decompressed MB/s, MB = 10^6 bytes, files in the page cache)\n');
+    if (r.settings.clock === 'cpu') out.push('CPU time counts every thread of the process: the async loader\'s inflating on the libuv thread pool too.\n');
     const row = (who: string, x: ReadRate | null): (string | number)[] =>
       x === null ? [who, 'n/a', 'n/a', 'n/a', 'n/a'] : [who, formatNumber(x.mbPerSec, 1), ms(x.meanMs), formatNumber(x.rmePercent, 1), x.samples];
     out.push(
       `${g.name} (${g.sources.join(', ')}): ${formatNumber(g.files)} files, ${formatNumber(g.fileBytes / 1e6, 1)} MB on disk, ` +
         `${formatNumber(g.bytes / 1e6, 1)} MB decompressed, ${formatNumber(g.traces)} traces.\n`,
     );
+    const rows = [row('stidebench loadDataset (sync read + parse)', g.reader)];
+    if (g.reader.async !== null) rows.push(row('stidebench loadDatasetAsync (inflate on the thread pool)', g.reader.async));
+    rows.push(row('gzip -dcf > /dev/null (zcat)', g.zcat));
+    out.push(markdownTable(['reader', 'MB/s', 'mean ms', 'rme %', 'samples'], rows, ['l', 'r', 'r', 'r', 'r']));
+    const ratio = (x: number | null): string => (x === null ? 'n/a (gzip not runnable)' : `${formatNumber(x, 2)}×`);
     out.push(
-      markdownTable(
-        ['reader', 'MB/s', 'mean ms', 'rme %', 'samples'],
-        [row('stidebench (read + parse)', g.reader), row('gzip -dcf > /dev/null (zcat)', g.zcat)],
-        ['l', 'r', 'r', 'r', 'r'],
-      ),
+      `Reader time / zcat time: sync ${ratio(g.readerOverZcat)}` + (g.reader.async !== null ? `, async ${ratio(g.reader.async.overZcat)}` : '') + '\n',
     );
-    out.push(`Reader time / zcat time: ${g.readerOverZcat === null ? 'n/a (gzip not runnable)' : `${formatNumber(g.readerOverZcat, 2)}×`}\n`);
   }
   return out.join('\n');
 }

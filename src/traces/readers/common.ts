@@ -1,9 +1,11 @@
 // Owns what every reader shares: loading a file's bytes (gunzipping gzip input, turning I/O and gzip
-// failures into InputError), growable Int32 buffers grouped by pid in order of first appearance, the
-// "empty file" warning and the RawTrace assembly.
+// failures into InputError) synchronously or asynchronously (async fs, zlib on the libuv thread pool),
+// gunzipping many small gzip files with one zlib call (batches), growable Int32 buffers grouped by pid in
+// order of first appearance, the "empty file" warning and the RawTrace assembly.
 
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { readFile } from 'node:fs/promises';
+import { gunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { InputError } from '../../errors.js';
 import type { RawTrace, SyscallTable } from '../trace.js';
 import type { FileMeta } from './types.js';
@@ -13,27 +15,145 @@ export function isGzip(buf: Uint8Array): boolean {
   return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
 }
 
-/** Reads a file, gunzipping it when it is gzip (by content, whatever its name). */
-export function loadBytes(absPath: string): Buffer {
-  let raw: Buffer;
+function readError(absPath: string, e: unknown): InputError {
+  const err = e as NodeJS.ErrnoException;
+  return new InputError(`cannot read file: ${err.code ?? err.message}`, { file: absPath });
+}
+
+function gzipError(absPath: string, e: unknown): InputError {
+  return new InputError(`corrupt or truncated gzip data (${(e as Error).message})`, {
+    file: absPath,
+    expected: 'a complete gzip stream',
+  });
+}
+
+/** The bytes of a file as stored (no gunzip); an I/O failure is an InputError naming the file. */
+export function readRaw(absPath: string): Buffer {
   try {
-    raw = readFileSync(absPath);
+    return readFileSync(absPath);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new InputError(`cannot read file: ${err.code ?? err.message}`, { file: absPath });
+    throw readError(absPath, e);
   }
+}
+
+/** readRaw with async fs. */
+export async function readRawAsync(absPath: string): Promise<Buffer> {
+  try {
+    return await readFile(absPath);
+  } catch (e) {
+    throw readError(absPath, e);
+  }
+}
+
+/** ISIZE, the last 4 bytes of a gzip member (uncompressed size mod 2^32); -1 when too short to be gzip. */
+export function gzipSize(raw: Uint8Array): number {
+  if (raw.length < 18) return -1;
+  const e = raw.length;
+  return (raw[e - 4]! | (raw[e - 3]! << 8) | (raw[e - 2]! << 16) | (raw[e - 1]! << 24)) >>> 0;
+}
+
+/**
+ * zlib options sizing the output buffer from ISIZE, so the whole file inflates into one buffer instead
+ * of 16 KiB chunks that Buffer.concat then copies.
+ */
+function sized(expected: number): ZlibOptions {
+  return { chunkSize: Math.max(64 * 1024, Math.min(expected + 1, 1 << 30)) };
+}
+
+/** Gunzips raw bytes when they are gzip (by content, whatever the file name); other bytes are returned. */
+export function decodeBytes(raw: Buffer, absPath: string): Buffer {
   if (!isGzip(raw)) return raw;
   try {
-    // ISIZE (the last 4 bytes: uncompressed size mod 2^32) sizes zlib's output buffer, so the whole file
-    // inflates into one buffer instead of 16 KiB chunks that Buffer.concat then copies.
-    const isize = raw.length >= 18 ? raw.readUInt32LE(raw.length - 4) : 0;
-    return gunzipSync(raw, { chunkSize: Math.max(64 * 1024, Math.min(isize + 1, 1 << 30)) });
+    return gunzipSync(raw, sized(Math.max(0, gzipSize(raw))));
   } catch (e) {
-    throw new InputError(`corrupt or truncated gzip data (${(e as Error).message})`, {
-      file: absPath,
-      expected: 'a complete gzip stream',
-    });
+    throw gzipError(absPath, e);
   }
+}
+
+/** decodeBytes with zlib.gunzip (inflates on the libuv thread pool). */
+export function decodeBytesAsync(raw: Buffer, absPath: string): Promise<Buffer> {
+  if (!isGzip(raw)) return Promise.resolve(raw);
+  return new Promise((resolve, reject) => {
+    gunzip(raw, sized(Math.max(0, gzipSize(raw))), (e, out) => (e ? reject(gzipError(absPath, e)) : resolve(out)));
+  });
+}
+
+/** Reads a file, gunzipping it when it is gzip (by content, whatever its name). */
+export function loadBytes(absPath: string): Buffer {
+  return decodeBytes(readRaw(absPath), absPath);
+}
+
+/** loadBytes with async fs and zlib.gunzip. */
+export async function loadBytesAsync(absPath: string): Promise<Buffer> {
+  return decodeBytesAsync(await readRawAsync(absPath), absPath);
+}
+
+/**
+ * True when `raw` can join a gzip batch: gzip, long enough to carry a trailer, and at most `maxSize`
+ * bytes uncompressed by its ISIZE.
+ */
+export function batchable(raw: Uint8Array, maxSize: number): boolean {
+  return isGzip(raw) && gzipSize(raw) >= 0 && gzipSize(raw) <= maxSize;
+}
+
+/**
+ * Splits the output of one zlib call over the concatenation of gzip files into the files' outputs,
+ * by their ISIZEs; null unless the split is certain. zlib checks every member's CRC and length, so when
+ * all the input was consumed and the sizes add up, every file is exactly one member of its ISIZE: a file
+ * of several members (its ISIZE counts only the last), zero padding or trailing garbage make the total
+ * fall short or leave input unread.
+ */
+function splitBatch(raws: readonly Buffer[], inputBytes: number, out: Buffer, consumed: number): Buffer[] | null {
+  if (consumed !== inputBytes) return null;
+  let total = 0;
+  for (const r of raws) total += gzipSize(r);
+  if (total !== out.length) return null;
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (const r of raws) {
+    const size = gzipSize(r);
+    parts.push(out.subarray(at, at + size));
+    at += size;
+  }
+  return parts;
+}
+
+interface InfoResult {
+  buffer: Buffer;
+  engine: { bytesWritten: number };
+}
+
+function batchInput(raws: readonly Buffer[]): { input: Buffer; expected: number } {
+  let expected = 0;
+  for (const r of raws) expected += gzipSize(r);
+  return { input: raws.length === 1 ? raws[0]! : Buffer.concat(raws), expected };
+}
+
+/**
+ * Gunzips batchable files (see `batchable`) with one zlib call: their outputs in order, as views of one
+ * buffer, or null when anything is off (an error, input left over, sizes that do not add up); the caller
+ * then decodes the files one by one, which gives each file its own result or error.
+ */
+export function gunzipBatchSync(raws: readonly Buffer[]): Buffer[] | null {
+  const { input, expected } = batchInput(raws);
+  try {
+    const r = gunzipSync(input, { ...sized(expected), info: true }) as unknown as InfoResult;
+    return splitBatch(raws, input.length, r.buffer, r.engine.bytesWritten);
+  } catch {
+    return null;
+  }
+}
+
+/** gunzipBatchSync with zlib.gunzip on the libuv thread pool; never rejects. */
+export function gunzipBatch(raws: readonly Buffer[]): Promise<Buffer[] | null> {
+  const { input, expected } = batchInput(raws);
+  return new Promise((resolve) => {
+    gunzip(input, { ...sized(expected), info: true }, (e, r) => {
+      if (e) return resolve(null);
+      const res = r as unknown as InfoResult;
+      resolve(splitBatch(raws, input.length, res.buffer, res.engine.bytesWritten));
+    });
+  });
 }
 
 /** True when the bytes hold nothing but whitespace. */
