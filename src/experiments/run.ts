@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { sep } from 'node:path';
 import { InputError } from '../errors.js';
 import { getDataset, resolveDataDir } from '../datasets/registry.js';
-import { loadDataset } from '../datasets/load.js';
+import { loadDatasetAsync } from '../datasets/load.js';
 import { Alphabet } from '../traces/alphabet.js';
 import { namesNeeded } from '../detectors/registry.js';
 import type { Cell } from '../eval/cell.js';
@@ -102,7 +102,7 @@ function dataHash(sets: readonly PackedTraces[], alphabet: readonly string[]): s
 type Part = Pick<Experiment['datasets'][number], 'name' | 'split' | 'mapNames'>;
 
 /** Loads and splits one dataset (the main one of an entry, or one it is mixed `with`). */
-function loadPart(part: Part, dataDir: string) {
+async function loadPart(part: Part, dataDir: string) {
   const manifest = getDataset(part.name);
   const subsets: Record<string, RegExp> = {};
   for (const [name, re] of Object.entries(manifest.subsets ?? {})) subsets[name] = new RegExp(re);
@@ -111,7 +111,8 @@ function loadPart(part: Part, dataDir: string) {
       throw new InputError(`dataset ${part.name} has no subset "${s.subset}"`, { expected: `one of ${Object.keys(subsets).sort().join(', ') || '(none)'}` });
     }
   }
-  const loaded = loadDataset(manifest, dataDir);
+  // Inflate on the thread pool while this thread parses (same traces, order and errors as loadDataset).
+  const loaded = await loadDatasetAsync(manifest, dataDir);
   const traces = part.mapNames === 'sunos-to-linux' ? loaded.traces.map((t) => ({ ...t, table: mapTable(t.table, sunosToLinux, 'sunos-to-linux') })) : loaded.traces;
   return { name: part.name, manifest, files: loaded.files, warnings: loaded.warnings, split: splitTraces<RawTrace>(traces, part.split, subsets) };
 }
@@ -136,7 +137,8 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   progress.start(total, 'cells');
   try {
     for (const entry of exp.datasets) {
-      const parts = [entry, ...entry.with].map((part) => loadPart(part, dataDir));
+      const parts = [];
+      for (const part of [entry, ...entry.with]) parts.push(await loadPart(part, dataDir));
       const manifest = parts[0]!.manifest;
       const loaded = { files: parts.reduce((n, p) => n + p.files, 0), warnings: parts.flatMap((p) => p.warnings.map((w) => (p.name === entry.name ? w : `${p.name}: ${w}`))) };
       const split = {
