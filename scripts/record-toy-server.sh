@@ -359,7 +359,7 @@ UNFINISHED = re.compile(rf"^{PID}(?P<name>{NAME})\(.*<unfinished \.\.\.>$")
 RESUMED = re.compile(rf"^{PID}<\.\.\. (?P<name>{NAME}) resumed>.*$")
 SIGNAL = re.compile(rf"^{PID}--- SIG\w+ .*---$")
 EXIT = re.compile(rf"^{PID}\+\+\+ (exited with -?\d+|killed by SIG\w+(?: \(core dumped\))?) \+\+\+$")
-LINE_PID = re.compile(r"^(\d+) ")
+LINE_PID = re.compile(r"^(\d+)\s")
 
 bad = []
 def check(cond, msg):
@@ -389,10 +389,12 @@ for row in open(runlog):
     joined = "\n".join(srv)
     others = [p for p in by_pid if p != server]
     check(lines and re.search(r'execve\("\./toy-server"', lines[0]), f"{rel}: does not start with execve of ./toy-server")
-    check(sum(1 for l in srv if re.match(r"^\d+ write\(3, ", l)) == strings, f"{rel}: expected {strings} writes to the output file")
+    # The output file's descriptor is whatever open() returned (3 unless the caller left fds open).
+    out_fd = next((m.group(1) for l in srv for m in [re.search(r"O_WRONLY\|O_CREAT\|O_APPEND, 0644\) = (\d+)$", l)] if m), "3")
+    check(sum(1 for l in srv if re.match(rf"^\d+\s+write\({out_fd}, ", l)) == strings, f"{rel}: expected {strings} writes to the output file (fd {out_fd})")
     check(sum(1 for l in srv if 'sendto(' in l and '"OK\\n"' in l) == strings, f"{rel}: expected {strings} OK acks")
     check("accept(" in joined and "bind(" in joined, f"{rel}: no bind/accept")
-    has_connect = any(re.match(r"^\d+ connect\(", l) for l in srv)
+    has_connect = any(re.match(r"^\d+\s+connect\(", l) for l in srv)
     has_stash = '".stash"' in joined
     shell_pids = [p for p in others if any('execve("/bin/sh"' in l for l in by_pid[p])]
     check(has_connect == (variant == "remote-copy"), f"{rel}: connect() present={has_connect} for {variant}")
@@ -400,7 +402,7 @@ for row in open(runlog):
     check(bool(shell_pids) == (variant == "shell"), f"{rel}: child execve(/bin/sh) present={bool(shell_pids)} for {variant}")
     check(bool(others) == (variant == "shell"), f"{rel}: unexpected extra processes {others}")
     if variant == "remote-copy":
-        check(sum(1 for l in srv if re.match(r"^\d+ sendto\(", l)) == 2 * strings, f"{rel}: expected {strings} copies sent")
+        check(sum(1 for l in srv if re.match(r"^\d+\s+sendto\(", l)) == 2 * strings, f"{rel}: expected {strings} copies sent")
     if sig == "INT":
         check(status == 0, f"{rel}: exit status {status} after SIGINT")
         check("--- SIGINT" in joined, f"{rel}: no SIGINT delivery")
