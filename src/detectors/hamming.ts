@@ -24,7 +24,7 @@
 // training data has d_min = k at every window.
 
 import { WindowSet, hashWindow } from './window-set.js';
-import { buildScoped, scopeKey } from './scope.js';
+import { buildScoped, scopeKey, sumOver } from './scope.js';
 import type { DbScope, DetectorConfig, Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
@@ -419,15 +419,11 @@ export class HammingModel implements Model {
   }
 
   get dbSize(): number {
-    let n = 0;
-    for (const db of this.dbs.values()) n += db.set.size;
-    return n;
+    return sumOver(this.dbs.values(), (db) => db.set.size);
   }
 
   get dbBytes(): number {
-    let n = 0;
-    for (const db of this.dbs.values()) n += db.set.bytes + db.index.bytes;
-    return n;
+    return sumOver(this.dbs.values(), (db) => db.set.bytes + db.index.bytes);
   }
 
   dbFor(trace: Pick<Trace, 'program'>): HammingDb | undefined {

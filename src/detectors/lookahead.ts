@@ -16,7 +16,7 @@
 //   A = alphabet size seen at training. Ids >= A (or negative) are foreign: every pair holding one is missing.
 // Scope: one bitset per program, or one shared by all programs (like Stide).
 
-import { buildScoped, scopeKey } from './scope.js';
+import { buildScoped, scopeKey, sumOver } from './scope.js';
 import type { DbScope, DetectorConfig, Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
@@ -124,15 +124,11 @@ export class LookaheadModel implements Model {
 
   /** Distinct (c, d, x) pairs over all databases. */
   get dbSize(): number {
-    let n = 0;
-    for (const db of this.dbs.values()) n += db.pairs;
-    return n;
+    return sumOver(this.dbs.values(), (db) => db.pairs);
   }
 
   get dbBytes(): number {
-    let n = 0;
-    for (const db of this.dbs.values()) n += db.bits.byteLength;
-    return n;
+    return sumOver(this.dbs.values(), (db) => db.bits.byteLength);
   }
 
   dbFor(trace: Pick<Trace, 'program'>): PairSet | undefined {

@@ -25,3 +25,10 @@ export function buildScoped<D>(traces: readonly Trace[], scope: DbScope, make: (
   if (scope === 'shared' && !dbs.has(SHARED_KEY)) dbs.set(SHARED_KEY, make());
   return dbs;
 }
+
+/** Sum of a per-database figure (windows, bytes) over every database of a model. */
+export function sumOver<D>(dbs: Iterable<D>, f: (db: D) => number): number {
+  let n = 0;
+  for (const db of dbs) n += f(db);
+  return n;
+}

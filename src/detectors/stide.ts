@@ -3,7 +3,7 @@
 // and the mismatch signal of a test trace against it.
 
 import { WindowSet } from './window-set.js';
-import { buildScoped, scopeKey } from './scope.js';
+import { buildScoped, scopeKey, sumOver } from './scope.js';
 import type { DbScope, DetectorConfig, Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
@@ -18,15 +18,11 @@ export class StideModel implements Model {
   }
 
   get dbSize(): number {
-    let n = 0;
-    for (const db of this.dbs.values()) n += db.size;
-    return n;
+    return sumOver(this.dbs.values(), (db) => db.size);
   }
 
   get dbBytes(): number {
-    let n = 0;
-    for (const db of this.dbs.values()) n += db.bytes;
-    return n;
+    return sumOver(this.dbs.values(), (db) => db.bytes);
   }
 
   /** The database a trace is checked against; undefined when its program had no training data. */

@@ -8,7 +8,7 @@
 // that program's windows, as in Warrender's per-program experiments; shared: all training windows).
 
 import { WindowSet } from './window-set.js';
-import { buildScoped, scopeKey } from './scope.js';
+import { buildScoped, scopeKey, sumOver } from './scope.js';
 import type { DbScope, DetectorConfig, Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
@@ -45,15 +45,11 @@ export class TstideModel implements Model {
   }
 
   get dbSize(): number {
-    let n = 0;
-    for (const db of this.dbs.values()) n += db.set.size;
-    return n;
+    return sumOver(this.dbs.values(), (db) => db.set.size);
   }
 
   get dbBytes(): number {
-    let n = 0;
-    for (const db of this.dbs.values()) n += db.set.bytes + db.rare.byteLength;
-    return n;
+    return sumOver(this.dbs.values(), (db) => db.set.bytes + db.rare.byteLength);
   }
 
   /** Number of stored windows flagged rare (over all databases). */
