@@ -81,11 +81,16 @@ export class Alphabet {
   /** Encodes raw calls into dense ids. Raw numbers must be >= 0 (readers guarantee it). */
   encodeCalls(table: SyscallTable, calls: Int32Array): Int32Array {
     const out = new Int32Array(calls.length);
+    // The cache is looked up once; only a miss (which may grow it) fetches it again.
+    let cache = this.caches.get(table.id) ?? new Int32Array(0);
     for (let i = 0; i < calls.length; i++) {
       const r = calls[i]!;
-      const cache = this.caches.get(table.id);
-      const hit = cache !== undefined && r < cache.length ? cache[r]! : -2;
-      out[i] = hit >= 0 ? hit : this.idForRaw(table, r);
+      const hit = r < cache.length ? cache[r]! : -2;
+      if (hit >= 0) out[i] = hit;
+      else {
+        out[i] = this.idForRaw(table, r);
+        cache = this.caches.get(table.id)!;
+      }
     }
     return out;
   }
