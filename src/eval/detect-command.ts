@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { InputError } from '../errors.js';
 import { Alphabet } from '../traces/alphabet.js';
 import { detectFormat, readTraceFile } from '../traces/readers/index.js';
-import { tableByName, loadCallsTable } from '../traces/syscalls/index.js';
+import { resolveTable } from '../traces/syscalls/index.js';
 import { firstBytes, labelFromPath, listFiles, readSidecar } from '../traces/paths.js';
 import type { TraceFormat, FileMeta } from '../traces/readers/types.js';
 import type { Label, RawTrace, SyscallTable } from '../traces/trace.js';
@@ -48,12 +48,6 @@ export function parsePolicy(threshold: string | undefined, ratio: string | undef
   }
   if (threshold !== undefined) return countThreshold(intOption('--threshold', threshold, 1));
   return countThreshold(Math.min(6, frame));
-}
-
-function resolveTable(spec: string | undefined): SyscallTable | undefined {
-  if (spec === undefined) return undefined;
-  if (spec === 'linux-i386' || spec === 'linux-x86_64' || spec === 'names') return tableByName(spec);
-  return loadCallsTable(spec);
 }
 
 export function readPaths(paths: readonly string[], opts: { format: string; role: 'train' | 'test'; label?: string; program?: string; table?: SyscallTable }): { traces: RawTrace[]; warnings: string[] } {

@@ -3,10 +3,9 @@
 // after the first word of the command) is the traced command's argv, passed on untouched.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { existsSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
-import { loadCallsTable, tableByName } from '../traces/syscalls/index.js';
+import { resolveTable } from '../traces/syscalls/index.js';
 import type { Label, SyscallTable } from '../traces/trace.js';
 import { loadModel, saveModel, trainFromFiles, type DetectorKind } from './model-file.js';
 import { record, type RecordBackend } from './record.js';
@@ -28,14 +27,6 @@ function ratio(v: string): number {
 }
 
 /** --table: a built-in table name or a UNM calls.txt file. */
-export function resolveTable(spec: string | undefined): SyscallTable | undefined {
-  if (spec === undefined) return undefined;
-  const t = tableByName(spec);
-  if (t !== undefined) return t;
-  if (existsSync(spec)) return loadCallsTable(spec);
-  throw new InputError(`unknown syscall table ${JSON.stringify(spec)}`, { expected: 'linux-x86_64, linux-i386, names, or a calls.txt file' });
-}
-
 interface RecordFlags {
   output: string;
   label: Label;
