@@ -58,7 +58,7 @@ export function readPaths(paths: readonly string[], opts: { format: string; role
   for (const p of paths) {
     for (const file of listFiles(p)) {
       const sc = readSidecar(file);
-      let label: Label | undefined = opts.role === 'train' ? 'normal' : ((opts.label as Label | undefined) ?? sc?.label ?? labelFromPath(file));
+      const label: Label | undefined = opts.role === 'train' ? 'normal' : ((opts.label as Label | undefined) ?? sc?.label ?? labelFromPath(file));
       if (label === undefined) throw new InputError('cannot tell whether this test trace is normal or attack', { file, expected: '--test-label normal|attack, a sidecar FILE.meta.json, or a folder named normal/ or attack/' });
       if (opts.role === 'train' && sc?.label === 'attack') continue; // only normal recordings train
       const format = (opts.format === 'auto' ? detectFormat(file, firstBytes(file)) : opts.format) as TraceFormat;

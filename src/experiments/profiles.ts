@@ -29,7 +29,6 @@ import {
   ProfileModel,
   ProfileSet,
   identifyAtPrefixes,
-  profileChoiceLabel,
   trainProfiles,
   type CallsSeen,
   type DecidedBy,
