@@ -9,6 +9,7 @@ import { registerDetectCommand } from './eval/detect-command.js';
 import { registerDatasetCommands } from './datasets/commands.js';
 import { registerBenchCommand } from './bench/command.js';
 import { registerLiveCommands } from './live/commands.js';
+import './studies/index.js'; // registers the studies `run` can dispatch to (study: NAME)
 
 const program = new Command();
 program
