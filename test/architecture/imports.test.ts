@@ -1,13 +1,13 @@
 // The house shows its shape: no folder-level import cycles in src/ (type-only imports count: a type
-// is a dependency too). The checker (scripts/import-graph.ts) is tested on a small tree first, so a
+// is a dependency too), and every source file opens with a comment saying what it owns. The checker (scripts/import-graph.ts) is tested on a small tree first, so a
 // green run means the graph was really read.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { describeCycles, fileImports, folderCycles, folderGraph } from '../../scripts/import-graph.js';
+import { describeCycles, fileImports, folderCycles, folderGraph, sourceFiles } from '../../scripts/import-graph.js';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
@@ -76,5 +76,16 @@ describe('src/', () => {
     for (const e of KNOWN_CYCLE_EDGES) expect(g.evidence.has(e), `known cycle edge ${e} is gone: delete it from KNOWN_CYCLE_EDGES`).toBe(true);
     const edges = new Map([...g.edges].map(([a, bs]) => [a, bs.filter((b) => !KNOWN_CYCLE_EDGES.includes(`${a} -> ${b}`))]));
     expect(describeCycles({ edges, evidence: g.evidence })).toEqual([]);
+  });
+});
+
+describe('every source file says what it owns', () => {
+  it('opens (after a shebang) with a // Owns … comment', () => {
+    const missing = sourceFiles(SRC).filter((f) => {
+      const lines = readFileSync(join(SRC, f), 'utf8').split('\n');
+      const first = lines[0]!.startsWith('#!') ? lines[1] : lines[0];
+      return !/^\/\/ Owns /.test(first ?? '');
+    });
+    expect(missing).toEqual([]);
   });
 });
