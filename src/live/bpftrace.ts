@@ -6,7 +6,7 @@
 // because bpftrace 0.17 loses a SIGINT that lands while it is busy, then SIGKILL after a timeout so a
 // stuck tracer never hangs the monitor.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { InputError } from '../errors.js';
 
@@ -194,8 +194,10 @@ export async function awaitAttached(run: BpftraceRun, timeoutMs = 60_000): Promi
 }
 
 /** Starts `argv` stopped (a `kill -STOP $$; exec "$@"` launcher) so a tracer can attach before its first call. */
-export async function startStopped(argv: string[], stdio: 'inherit' | 'pipe' | 'ignore' | ['ignore' | 'inherit' | 'pipe', 'inherit' | 'pipe' | 'ignore', 'inherit' | 'pipe' | 'ignore']): Promise<ChildProcess> {
-  const launcher = spawn('/bin/sh', ['-c', 'kill -STOP $$; exec "$@"', 'sh', ...argv], { stdio });
+export async function startStopped(argv: string[], stdio: StdioOptions, prefix: string[] = []): Promise<ChildProcess> {
+  // `prefix` runs the launcher itself under a wrapper that execs it (e.g. taskset -c 0).
+  const cmd = [...prefix, '/bin/sh', '-c', 'kill -STOP $$; exec "$@"', 'sh', ...argv];
+  const launcher = spawn(cmd[0]!, cmd.slice(1), { stdio });
   if (launcher.pid === undefined) {
     await new Promise((r) => launcher.once('error', r));
     throw new InputError('cannot start the command');

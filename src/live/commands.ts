@@ -185,8 +185,10 @@ bpftrace (a raw_syscalls tracepoint printing every call of the scope; may lose e
 are counted); kernel (the detector itself in eBPF: only alarms and counters leave the kernel; stop/kill
 are sent by the kernel at the offending call itself). bpftrace and kernel need root and tracefs (mounted
 when missing).
---on-alarm stop|kill acts once per process, only on a task verified to be watched by our own tracer
-(never pid 1, never this monitor or its ancestors). strace reports a call after it returned and watch
+--on-alarm stop|kill acts once per process, only on a pid > 1 that the stream showed created by the
+watched command (or given with --pid, or its descendant) and that the kernel reports ours (strace: its
+TracerPid is watch's strace; bpftrace: it descends from the watched roots); any other target is
+reported as action=refused, so forged event lines cannot make watch signal a process outside the tree. strace reports a call after it returned and watch
 reads in batches, so the program may make further calls before the signal lands: the summary counts
 them per process ("further calls"). A stopped process does not keep watch waiting: once every watched
 task is stopped or gone, the tracer detaches and the stopped processes are left stopped (listed).

@@ -5,21 +5,33 @@
 // the model's reset calls, alarm when the LFC reaches the threshold policy's minimum).
 //
 // Backends for live sources:
-// - strace (default): `strace -f -q -ttt -s 64 -o FIFO` (or `-p PID` per process). The FIFO lives in a
-//   private temporary folder; strace opens it itself with close-on-exec, so the traced command inherits
-//   no extra descriptor. We hold a write end ourselves until strace exits, so the stream ends exactly when
-//   strace is done; the read end is polled in batches (see pollFifo). ptrace loses no call: lost = 0.
-//   strace prints a call when it returns, so `--on-alarm stop|kill` acts after the offending call
-//   completed, and after whatever the program did while the batch was waiting to be read (measured and
-//   reported per process as callsAfterAction).
+// - strace (default): `strace -f -q -ttt -s 64 -o /dev/fd/3`, where fd 3 is the write end of a FIFO that
+//   was unlinked before strace started: the event channel has no path anywhere (nothing in strace's argv
+//   or the file system names it). A command is started through a shell that closes fd 3 and then execs
+//   it (`exec 3>&-; exec -a ARGV0 PATH ARGS`), so it inherits no descriptor of the channel; the shell's
+//   own calls before that exec are dropped (EventDecoder preludeExecs). `--pid` attaches `-p` per process
+//   (every thread of it) and its existing descendants; -f follows future children. We hold a write end
+//   ourselves until strace exits, so the stream ends exactly when strace is done; the read end is polled
+//   in batches (see pollFifo). ptrace loses no call: lost = 0. strace prints a call when it returns, so
+//   `--on-alarm stop|kill` acts after the offending call completed, and after whatever the program did
+//   while the batch waited to be read (counted per process as callsAfterAction).
 // - bpftrace: a raw_syscalls tracepoint filtered to the scope prints "tid number" per call (and a line
 //   per task end) into the same decoder; its "Lost N events" notices are counted.
-// - kernel: see ./kernel/ (the detector itself runs in eBPF; only alarms and counters leave the kernel).
+// - kernel: see ./kernel-watch.ts and ./kernel-program.ts (the detector itself runs in eBPF; only alarms and counters leave the kernel).
+//
+// Actions only on what we watch: a same-user program can still reach a process's descriptors through
+// /proc/PID/fd, so event lines are never trusted to choose whom to signal. `stop`/`kill` act on a pid
+// only when (1) it is > 1, not watch itself or one of its ancestors, not the tracer; (2) the stream
+// showed it created by the watched command (or it was given with --pid or found as its descendant);
+// and (3) the kernel says it is ours right now: strace: `TracerPid` in /proc/PID/status is our strace;
+// bpftrace: /proc shows it descends from the watched roots. Forged lines can change none of (1) and (3),
+// so they cannot make watch signal anything outside the watched tree (kill(2) is never called with a pid
+// <= 1, so never on a process group).
 //
 // Honesty: lost events are counted and reported (summary, --json), and watch exits EXIT_LOST unless
 // --allow-loss; an alarm makes the exit status EXIT_ALARM. A process we stopped never leaves watch
-// waiting: once every remaining watched task is stopped (or gone), the tracer detaches and watch ends,
-// leaving the stopped processes stopped and saying so.
+// waiting: once every remaining watched task is stopped, gone or waiting for a child, the tracer
+// detaches and watch ends, leaving the stopped processes stopped and saying so.
 //
 // Databases: xenids and shared-scope stide models have one database. A per-program stide model is
 // watched against the union of its program databases (a live stream does not say which program a pid
@@ -30,9 +42,9 @@
 // alarm names the real calls of its window, also those outside the model's vocabulary.
 
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, constants as fsConstants, createReadStream, createWriteStream, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, createReadStream, createWriteStream, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -83,6 +95,8 @@ export interface WatchOptions {
   stdio?: 'inherit' | 'pipe' | 'ignore';
   straceBin?: string;
   bpftraceBin?: string;
+  /** Ends a live watch like Ctrl-C (the summary is still written). */
+  signal?: AbortSignal;
   /** Keep every report and every process's final counts in the result (tests; not for long runs). */
   keepReports?: boolean;
 }
@@ -109,8 +123,10 @@ export interface AlarmReport {
   sequence: string[];
   /** First report for this process? */
   first: boolean;
-  /** refused: not verified to be a task we watch; gone: it had ended before the signal could be sent. */
+  /** 'refused': the pid failed the checks of the file comment (see `refused`); 'gone': it had ended before the signal. */
   action: 'none' | 'stopped' | 'killed' | 'failed' | 'refused' | 'gone';
+  /** Why an action was refused. */
+  refused?: string;
 }
 
 export interface ProcessLatency {
@@ -210,9 +226,18 @@ export class Watcher implements EventSink {
   private readonly unknownId: number;
   /** Set by watch(): what to do to an alarming live process, and who knows program names. */
   action: AlarmAction = 'report';
+  /**
+   * Set by watch() for live sources: the kernel-side check of a pid before it is signalled; returns
+   * why the pid must not be touched, or null.
+   */
+  guard: (pid: number) => string | null = () => 'no live tracer';
+  /** Pids the stream showed created by the watched command (or given with --pid). */
+  readonly tree = new Set<number>();
+  /** The first pid of the stream is the watched command (command mode). */
+  treeFromFirstEvent = false;
   programOf: (pid: number) => string | undefined = () => undefined;
-  /** The backend's proof that a task is being watched by our own tracer (stop/kill only then). */
-  inScope: (pid: number) => boolean = () => false;
+  /** bpftrace: every tid of the stream comes from our in-kernel scope filter (the guard still checks /proc). */
+  treeFromScope = false;
   /** Real names behind the `unknown` indices of event() (the decoder's unknownNames). */
   unknownNames: readonly string[] = [];
   /** Input line of the current event (--input), for reports. */
@@ -269,6 +294,10 @@ export class Watcher implements EventSink {
   }
 
   event(pid: number, id: number, ts: number, unknown = -1): void {
+    if (this.treeFromFirstEvent) {
+      this.treeFromFirstEvent = false;
+      this.tree.add(pid);
+    }
     const r = this.detector.push(0, pid, id);
     const s = this.detector.last!;
     let info: ProcInfo | undefined;
@@ -289,6 +318,10 @@ export class Watcher implements EventSink {
       if (a !== undefined) a.callsAfterAction++;
     }
     if (r === ALARM) this.alarm(pid, s, ts);
+  }
+
+  fork(parent: number, child: number): void {
+    if (this.tree.has(parent)) this.tree.add(child);
   }
 
   exit(pid: number): void {
@@ -353,9 +386,16 @@ export class Watcher implements EventSink {
     }
     info.lastReported = windowIndex;
     let action: AlarmReport['action'] = 'none';
+    let refused: string | undefined;
     if (this.action !== 'report' && !info.acted) {
-      info.acted = true;
-      action = this.act(pid);
+      refused = this.refusal(pid);
+      if (refused === undefined) {
+        info.acted = true;
+        action = this.act(pid);
+      } else {
+        action = 'refused'; // not marked acted: a later report retries (the fork line may come later)
+        if (!this.actions.has(pid)) this.actions.set(pid, { pid, action: 'refused', callsAfterAction: 0 });
+      }
     }
     const live = this.lineOf === null;
     const report: AlarmReport = {
@@ -372,6 +412,7 @@ export class Watcher implements EventSink {
       sequence: this.windowNames(s, info),
       first,
       action,
+      ...(refused !== undefined ? { refused } : {}),
     };
     this.reports++;
     this.alarmLog?.push(report);
@@ -386,14 +427,17 @@ export class Watcher implements EventSink {
     this.events?.write(line);
   }
 
+  /** Why `pid` must not be signalled (see the file comment), or undefined when it may be. */
+  private refusal(pid: number): string | undefined {
+    if (!Number.isInteger(pid) || pid <= 1) return `pid ${pid} is never signalled`;
+    if (pid === process.pid) return 'that is watch itself';
+    if (!maySignal(pid, () => true)) return `pid ${pid} is watch's own ancestor or gone`;
+    if (!this.treeFromScope && !this.tree.has(pid)) return `pid ${pid} was not seen created by the watched command`;
+    return this.guard(pid) ?? undefined;
+  }
+
   private act(pid: number): AlarmReport['action'] {
     const sig = this.action === 'stop' ? 'SIGSTOP' : 'SIGKILL';
-    if (!maySignal(pid, this.inScope)) {
-      // Checked right before the signal: gone (it ran ahead while its calls waited to be read), or not ours.
-      const gone = procStat(pid) === undefined;
-      this.actions.set(pid, { pid, action: gone ? 'gone' : 'refused', callsAfterAction: 0 });
-      return gone ? 'gone' : 'refused';
-    }
     let res: ActionRecord['action'];
     try {
       process.kill(pid, sig);
@@ -467,7 +511,7 @@ export function alarmTime(ts: number, live: boolean): string | null {
 
 export function formatAlarm(r: AlarmReport): string {
   const prog = r.program ?? '?';
-  const act = r.action === 'none' ? '' : ` action=${r.action}`;
+  const act = r.action === 'none' ? '' : ` action=${r.action}` + (r.refused !== undefined ? ` (${r.refused})` : '');
   const at = r.line !== undefined ? ` line=${r.line}` : '';
   return `ALARM ${r.time ?? '-'}${at} pid=${r.pid} program=${prog} window=${r.window} call=${r.event} lfc=${r.lfc}/${r.frame}${act} seq=${r.sequence.join(',')}`;
 }
@@ -530,8 +574,12 @@ function openInput(path: string): Readable {
 interface LiveBackend {
   /** Feeds the decoder until the tracer is done. */
   pump: (decoder: EventDecoder) => Promise<void>;
-  /** The tracer's proof that a task is watched (for stop/kill). */
+  /** The tracer's proof that a task is watched (strace: TracerPid), for the attach notice. */
   inScope: (pid: number) => boolean;
+  /** strace's pid (the TracerPid of its tracees). */
+  tracerPid?: number;
+  /** bpftrace: the processes whose trees are watched (empty for a cgroup). */
+  roots: number[];
   /** Detach from everything (leaving stopped processes stopped) so the stream ends. */
   detach: () => void;
   /** Ctrl-C. */
@@ -544,15 +592,57 @@ interface LiveBackend {
 }
 
 /** stdio for a started command: with --json on stdout, its stdout goes to our stderr (never mixed). */
-function commandStdio(opts: WatchOptions): StdioOptions {
-  if (opts.stdio !== undefined) return opts.stdio;
-  return opts.json ? ['inherit', 2, 'inherit'] : 'inherit';
+function commandStdio(opts: WatchOptions): ['inherit' | 'pipe' | 'ignore', 'inherit' | 'pipe' | 'ignore' | number, 'inherit' | 'pipe' | 'ignore'] {
+  if (opts.stdio !== undefined) return [opts.stdio, opts.stdio, opts.stdio];
+  return opts.json ? ['inherit', 2, 'inherit'] : ['inherit', 'inherit', 'inherit'];
 }
 
-/** Starts strace writing into a private FIFO; see the file comment. */
+/** The executable `cmd` names: itself when it has a slash, else the first match on PATH. */
+export function resolveCommand(cmd: string): string {
+  const executable = (p: string): boolean => {
+    try {
+      accessSync(p, fsConstants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (cmd.includes('/')) {
+    const p = isAbsolute(cmd) ? cmd : resolvePath(cmd);
+    if (!executable(p)) throw new InputError(`cannot run ${cmd}: not an executable file`);
+    return p;
+  }
+  for (const dir of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
+    if (dir === '') continue;
+    const p = join(dir, cmd);
+    if (executable(p)) return p;
+  }
+  throw new InputError(`command not found: ${cmd}`, { expected: 'a program on PATH or a path to an executable' });
+}
+
+/**
+ * The argv strace runs for `-- CMD`: a shell that closes fd 3 (the event channel) and execs the command
+ * with its own argv[0]. bash's `exec -a` keeps argv[0]; without bash, sh execs the resolved path.
+ */
+function wrappedCommand(argv: readonly string[]): string[] {
+  const path = resolveCommand(argv[0]!);
+  let bash = false;
+  try {
+    accessSync('/bin/bash', fsConstants.X_OK);
+    bash = true;
+  } catch {
+    bash = false;
+  }
+  return bash
+    ? ['/bin/bash', '-c', 'exec 3>&-; exec -a "$0" "$@"', argv[0]!, path, ...argv.slice(1)]
+    : ['/bin/sh', '-c', 'exec 3>&-; exec "$@"', 'sh', path, ...argv.slice(1)];
+}
+
+/** Starts strace writing into an unlinked FIFO passed as its fd 3; see the file comment. */
 function startStrace(source: Extract<WatchSource, { kind: 'command' | 'pid' }>, opts: WatchOptions, batchMs: number): LiveBackend {
   const bin = opts.straceBin ?? 'strace';
   straceVersion(bin);
+  const wrapped = source.kind === 'command' ? wrappedCommand(source.argv) : [];
   const dir = mkdtempSync(join(tmpdir(), 'stidebench-watch-'));
   const fifo = join(dir, 'events');
   const mk = spawnSync('mkfifo', ['-m', '600', fifo]);
@@ -560,11 +650,20 @@ function startStrace(source: Extract<WatchSource, { kind: 'command' | 'pid' }>, 
     rmSync(dir, { recursive: true, force: true });
     throw new InputError(`cannot create a FIFO for strace output (mkfifo: ${mk.error?.message ?? mk.stderr?.toString().trim()})`);
   }
-  const rfd = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-  let wfd: number | null = openSync(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
-  const base = ['-f', '-q', '-ttt', '-s', '64', '-o', fifo];
-  const args = source.kind === 'command' ? [...base, '--', ...source.argv] : [...base, ...source.pids.flatMap((p) => ['-p', String(p)])];
-  const child = spawn(bin, args, { stdio: source.kind === 'command' ? commandStdio(opts) : ['ignore', 'inherit', 'inherit'] });
+  let rfd: number;
+  let wfd: number | null;
+  try {
+    rfd = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    wfd = openSync(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+  } finally {
+    // From here on the channel exists only as descriptors: no path names it.
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const base = ['-f', '-q', '-ttt', '-s', '64', '-o', '/dev/fd/3'];
+  const args = source.kind === 'command' ? [...base, '--', ...wrapped] : [...base, ...source.pids.flatMap((p) => ['-p', String(p)])];
+  const stdio: StdioOptions = source.kind === 'command' ? [...commandStdio(opts), wfd] : ['ignore', 'inherit', 'inherit', wfd];
+  const child = spawn(bin, args, { stdio });
+  let giveUp = false;
   const closeWriter = (): void => {
     if (wfd !== null) {
       closeSync(wfd);
@@ -582,16 +681,19 @@ function startStrace(source: Extract<WatchSource, { kind: 'command' | 'pid' }>, 
     });
   });
   return {
-    pump: (decoder) => pollFifo(rfd, decoder, batchMs),
+    pump: (decoder) => pollFifo(rfd, decoder, batchMs, () => giveUp),
     inScope: (pid) => child.pid !== undefined && tracerPid(pid) === child.pid,
+    tracerPid: child.pid,
+    roots: source.kind === 'pid' ? source.pids : [],
     // SIGTERM: strace detaches from every tracee and exits. Detaching from a stopped tracee can take
     // strace many seconds (measured: 17-27 s), so it gets 1 s, then SIGKILL: the kernel then detaches
     // every tracee itself, and one in group stop stays stopped.
+    // Detaching from a stopped tracee can take strace many seconds (measured: 17-27 s), and SIGKILL
+    // would kill the command it started (strace sets PTRACE_O_EXITKILL on it): so SIGTERM, and the
+    // stream is given up 1 s later whether or not strace has finished; it detaches on its own.
     detach: () => {
       child.kill('SIGTERM');
-      setTimeout(() => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      }, 1000).unref();
+      setTimeout(() => (giveUp = true), 1000).unref();
     },
     // A started command gets Ctrl-C from the terminal itself (strace ignores it); an attached strace detaches.
     interrupt: () => {
@@ -603,7 +705,6 @@ function startStrace(source: Extract<WatchSource, { kind: 'command' | 'pid' }>, 
     cleanup: () => {
       closeWriter();
       closeSync(rfd);
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -617,7 +718,7 @@ async function startBpftraceBackend(source: Extract<WatchSource, { kind: 'comman
   let launcher: ChildProcess | undefined;
   let tids: number[] = [];
   if (source.kind === 'command') {
-    launcher = await startStopped(source.argv, commandStdio(opts) as 'inherit');
+    launcher = await startStopped(source.argv, commandStdio(opts));
     tids = [launcher.pid!];
   } else if (source.kind === 'pid') {
     tids = allTasks(withDescendants(source.pids));
@@ -658,7 +759,8 @@ async function startBpftraceBackend(source: Extract<WatchSource, { kind: 'comman
       const r = await run.exit;
       if (!stopping && r.code !== 0 && run.stderr().includes('ERROR')) throw new InputError(`bpftrace failed: ${run.stderr().trim().split('\n').at(-1)}`);
     },
-    inScope: () => false, // replaced by watch(): a task our scope-filtered program reported and that has not ended
+    inScope: () => false,
+    roots: source.kind === 'command' ? [launcher!.pid!] : source.kind === 'pid' ? withDescendants(source.pids) : [],
     detach: () => void stop(),
     interrupt: () => void stop(),
     exit: launcherExit ?? run.exit,
@@ -667,6 +769,49 @@ async function startBpftraceBackend(source: Extract<WatchSource, { kind: 'comman
     cleanup: () => {
       if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
     },
+  };
+}
+
+/**
+ * Parent-side check before signalling `pid` (bpftrace backend): /proc must show it (its thread group)
+ * descending from one of the watched roots right now.
+ */
+export function descendsFrom(roots: readonly number[]): (pid: number) => string | null {
+  const set = new Set(roots);
+  return (pid) => {
+    let p = tgidOf(pid);
+    if (p === undefined) return `pid ${pid} no longer exists`;
+    for (let hops = 0; p !== undefined && p > 1 && hops < 4096; hops++) {
+      if (set.has(p)) return null;
+      p = procStat(p)?.ppid;
+    }
+    return set.size === 0 ? 'no watched roots (cgroup scope: actions need --pid or a command)' : `pid ${pid} does not descend from the watched processes`;
+  };
+}
+
+function tgidOf(pid: number): number | undefined {
+  try {
+    const m = /^Tgid:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parent-side check before signalling `pid`: it must be traced right now by our own strace. */
+export function tracedBy(tracerPid: number | undefined): (pid: number) => string | null {
+  return (pid) => {
+    if (tracerPid === undefined) return 'no live tracer';
+    if (pid === tracerPid) return 'that is the tracer';
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      return `pid ${pid} no longer exists`;
+    }
+    const m = /^TracerPid:\s*(\d+)/m.exec(status);
+    const tracer = m ? Number(m[1]) : -1;
+    return tracer === tracerPid ? null : `pid ${pid} is not traced by this watch (TracerPid ${tracer})`;
   };
 }
 
@@ -685,7 +830,7 @@ export interface WatchResult {
 export async function watch(model: SavedModel, source: WatchSource, opts: WatchOptions): Promise<WatchResult> {
   const backendKind: WatchBackend = opts.backend ?? 'strace';
   if (backendKind === 'kernel' && source.kind !== 'input') {
-    const { watchKernel } = await import('./kernel/backend.js');
+    const { watchKernel } = await import('./kernel-watch.js');
     return watchKernel(model, source, opts);
   }
   const out = opts.out ?? process.stdout;
@@ -704,6 +849,8 @@ export async function watch(model: SavedModel, source: WatchSource, opts: WatchO
   const viaBpftrace = live && backendKind === 'bpftrace';
   const decoder = new EventDecoder(model.alphabet, w, {
     format: !live ? (opts.format ?? 'auto') : viaBpftrace ? 'unm' : 'strace',
+    // Command mode (strace): drop the descriptor-closing shell's calls, up to the exec of the command itself.
+    preludeExecs: source.kind === 'command' && !viaBpftrace ? 2 : 0,
     table,
     file: source.kind === 'input' ? (source.path === '-' ? '<stdin>' : source.path) : viaBpftrace ? '<bpftrace>' : '<strace>',
     // A file is input like any other (a bad line stops with file:line); a live stream, including stdin
@@ -722,7 +869,8 @@ export async function watch(model: SavedModel, source: WatchSource, opts: WatchO
   if (source.kind === 'input') stream = openInput(source.path);
   else if (backendKind === 'bpftrace') {
     backend = await startBpftraceBackend(source, opts);
-    w.inScope = (pid) => w.isLive(pid);
+    w.treeFromScope = true;
+    w.guard = descendsFrom(backend.roots);
   } else {
     if (source.kind === 'cgroup') throw new Error('unreachable');
     let pids: number[] = [];
@@ -734,7 +882,9 @@ export async function watch(model: SavedModel, source: WatchSource, opts: WatchO
     }
     // Actions act sooner with short batches (the program runs on while a batch waits to be read).
     backend = startStrace(source, opts, opts.onAlarm === 'stop' || opts.onAlarm === 'kill' ? 1 : LIVE_BATCH_MS);
-    w.inScope = backend.inScope;
+    w.guard = tracedBy(backend.tracerPid);
+    if (source.kind === 'command') w.treeFromFirstEvent = true;
+    else for (const p of pids) w.tree.add(p);
     attachedPids = pids;
   }
 
@@ -773,6 +923,7 @@ export async function watch(model: SavedModel, source: WatchSource, opts: WatchO
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
+  opts.signal?.addEventListener('abort', onSigint);
   let exitStatus = 0;
   try {
     w.startClock();
@@ -807,6 +958,7 @@ export async function watch(model: SavedModel, source: WatchSource, opts: WatchO
     clearInterval(stopTimer);
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
+    opts.signal?.removeEventListener('abort', onSigint);
     backend?.cleanup();
   }
   w.skippedLines = decoder.skipped;
@@ -880,9 +1032,10 @@ async function announceAttached(pids: number[], backend: LiveBackend, notes: Wri
  */
 export const LIVE_BATCH_MS = 10;
 
-async function pollFifo(fd: number, decoder: EventDecoder, ms: number): Promise<void> {
+async function pollFifo(fd: number, decoder: EventDecoder, ms: number, giveUp: () => boolean = () => false): Promise<void> {
   const buf = Buffer.allocUnsafe(1 << 20);
   for (;;) {
+    if (giveUp()) return;
     let n: number;
     try {
       n = readSync(fd, buf, 0, buf.length, null);

@@ -90,7 +90,8 @@ describe('--on-alarm stop', () => {
     const t0 = Date.now();
     const r = await watch(
       model,
-      { kind: 'command', argv: ['sh', '-c', 'ls -la / /usr >/dev/null; echo done'] },
+      // ls repeats until one is stopped in time (a fast ls may end before the signal lands).
+      { kind: 'command', argv: ['sh', '-c', 'while :; do ls -la / /usr >/dev/null; sleep 0.05; done'] },
       { frame: 20, policy: countThreshold(5), onAlarm: 'stop', out: o.out, stdio: 'ignore', keepReports: true },
     );
     expect(Date.now() - t0).toBeLessThan(15_000);
@@ -98,8 +99,11 @@ describe('--on-alarm stop', () => {
     expect(stopped.length).toBeGreaterThan(0);
     expect(r.summary.leftStopped.length).toBeGreaterThan(0);
     for (const pid of r.summary.leftStopped) {
-      expect(procStat(pid)?.state).toMatch(/^[Tt]$/);
+      const st = procStat(pid);
+      expect(st?.state).toMatch(/^[Tt]$/);
       process.kill(pid, 'SIGKILL');
+      // Its shell waits for it: end the loop too.
+      if (st !== undefined && st.ppid > 1 && st.ppid !== process.pid) process.kill(st.ppid, 'SIGKILL');
     }
     expect(o.text()).toMatch(/left stopped: \d+/);
     expect(o.text()).toMatch(/further calls seen after the alarming one/);
