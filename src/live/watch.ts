@@ -740,6 +740,13 @@ async function startBpftraceBackend(source: Extract<WatchSource, { kind: 'comman
     launcher?.kill('SIGKILL');
     throw e;
   }
+  if (source.kind !== 'command') {
+    (opts.notes ?? process.stderr).write(
+      source.kind === 'pid'
+        ? `stidebench: bpftrace attached to ${tids.length} thread(s) of ${source.pids.join(' ')} and their descendants; future children are followed\n`
+        : `stidebench: bpftrace attached to cgroup ${source.path}\n`,
+    );
+  }
   if (launcher) process.kill(launcher.pid!, 'SIGCONT');
   let stopping = false;
   const stop = async (): Promise<void> => {
