@@ -27,7 +27,8 @@ import { InputError } from '../errors.js';
 import type { SyscallTable } from '../traces/trace.js';
 import { READY, scopeParts, type BpfScope } from './bpftrace.js';
 import type { SavedModel } from './model-file.js';
-import { watchDatabase } from './watch.js';
+import { unionWindowSet } from '../detectors/scope.js';
+import { WindowSet } from '../detectors/window-set.js';
 
 export const RAW_BITS = 9;
 
@@ -79,6 +80,22 @@ export function unpackKey(key: bigint, k: number, bits: number): number[] {
   return out;
 }
 
+/**
+ * The windows the kernel program looks up: models whose online form is exact membership in window sets
+ * (a `db` WindowSet, or `dbs` of WindowSets, unioned like the user-space watch). Others (e.g. Hamming
+ * distance) cannot be a map lookup: an InputError says so.
+ */
+export function kernelWindows(model: SavedModel): WindowSet {
+  const d = model.detector as unknown as { db?: unknown; dbs?: unknown };
+  if (d.db instanceof WindowSet) return d.db;
+  if (d.dbs instanceof Map && [...d.dbs.values()].every((x) => x instanceof WindowSet)) {
+    return unionWindowSet(model.config.k, (d.dbs as Map<string, WindowSet>).values());
+  }
+  throw new InputError(`the kernel backend tests windows by exact lookup; a ${model.config.kind} model cannot run there`, {
+    expected: 'a stide or xenids model, or --backend strace|bpftrace',
+  });
+}
+
 export function kernelProgram(model: SavedModel, opts: KernelProgramOptions): KernelProgram {
   const k = model.config.k;
   const bits = keyBits(k);
@@ -104,7 +121,7 @@ export function kernelProgram(model: SavedModel, opts: KernelProgramOptions): Ke
   }
   const resetIds = model.config.resetOn.map((n) => model.alphabet.idOf(n)).filter((x): x is number => x !== undefined && x !== unknownId);
 
-  const db = watchDatabase(model);
+  const db = kernelWindows(model);
   const { windows } = db.export();
   const dbLines: string[] = [];
   for (let i = 0; i + k <= windows.length; i += k) dbLines.push(`@db[${packKey(windows.subarray(i, i + k), bits)}] = 1;`);
