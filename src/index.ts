@@ -49,20 +49,67 @@ export { computeStats } from './datasets/stats.js';
 export type { DatasetStats } from './datasets/stats.js';
 export type { Manifest } from './datasets/manifest.js';
 
-// ---- Preparation: seeded train / calibration / test splits.
-export { splitTraces } from './eval/split.js';
-export type { SplitResult } from './eval/split.js';
-export type { Selection, Split } from './experiments/schema.js';
+// ---- Preparation: the one pipeline every command uses — inputs (registered or inline dataset, files,
+// folders) -> labelled traces -> seeded split -> one checked vocabulary -> one frozen alphabet holding
+// every name a detector needs -> encoded sets, plus the run-level warnings.
+export {
+  checkVocabulary,
+  encodeSets,
+  inlineDatasetSchema,
+  INPUT_FORMATS,
+  manifestChecksum,
+  mapTable,
+  perProgramWarning,
+  prepareDataset,
+  preparePaths,
+  readInlineDataset,
+  readPaths,
+} from './prepare/index.js';
+export type {
+  DatasetInput,
+  DatasetPart,
+  DatasetSummary,
+  EncodedSets,
+  InlineDataset,
+  InputFormat,
+  LabelledTraces,
+  PathsInput,
+  PathsPrepared,
+  PreparedDataset,
+  PrepareOptions,
+  PreparePathsOptions,
+  SplitRule,
+} from './prepare/index.js';
+export { splitTraces } from './prepare/split.js';
+export type { SplitResult } from './prepare/split.js';
+export type { Selection, Split } from './prepare/split-schema.js';
 
-// ---- Detectors: the registry (one way to train any kind) and the models behind it.
-export { checkParams, defaultLabel, DETECTOR_KINDS, DETECTOR_PARAMS, namesNeeded, trainModel } from './detectors/registry.js';
-export type { DetectorKind, DetectorSpec } from './detectors/registry.js';
-export type { DbScope, Model } from './detectors/types.js';
-export { StideModel, trainStide } from './detectors/stide.js';
-export { trainTstide } from './detectors/tstide.js';
-export { LookaheadModel, trainLookahead } from './detectors/lookahead.js';
-export { HammingModel, trainHamming } from './detectors/hamming.js';
-export { DEFAULT_RESET_ON, OnlineDetector, trainXenids, XenidsModel } from './detectors/xenids.js';
+// ---- Detectors: the open registry (a detector is one module: kind, params schema, train, optional
+// save/load and online form) and the built-in models behind it.
+export {
+  checkParams,
+  defaultLabel,
+  defineDetector,
+  DETECTOR_KINDS,
+  DETECTOR_PARAMS,
+  detectorKinds,
+  getDetector,
+  hasDetector,
+  loadDetector,
+  namesNeeded,
+  onlineForm,
+  onlineKinds,
+  parseParams,
+  registerDetector,
+  resolveSpec,
+  saveDetector,
+  trainModel,
+} from './detectors/registry.js';
+export type { DbScope, DetectorConfig, DetectorDef, DetectorKind, DetectorSpec, Model, SavedParts, TrainOptions, WindowTest } from './detectors/registry.js';
+export { StideModel } from './detectors/stide.js';
+export { LookaheadModel } from './detectors/lookahead.js';
+export { HammingModel } from './detectors/hamming.js';
+export { DEFAULT_RESET_ON, XenidsModel } from './detectors/xenids.js';
 export { WindowSet } from './detectors/window-set.js';
 
 // ---- Scoring: one pass per trace into a mismatch signal, summarised for every frame.
@@ -107,3 +154,7 @@ export { runExperiment } from './experiments/run.js';
 export type { ExperimentResult, RunOptions } from './experiments/run.js';
 export { metricsDocument, resultFiles } from './report/results.js';
 export { writeResultDir } from './report/write.js';
+
+// ---- Online detection (what `watch` runs): per-process k-buffer and locality frame over an event stream.
+export { ALARM, MATCH, MISMATCH, NO_WINDOW, OnlineDetector } from './live/online.js';
+export type { OnlineOptions, ProcessState } from './live/online.js';

@@ -138,7 +138,7 @@ describe('the packed package', () => {
   });
 
   it('the declarations are real types: a wrong call fails the type-check', () => {
-    writeFileSync(join(dir, 'bad.ts'), "import { trainModel } from 'stidebench';\ntrainModel({ kind: 'no-such-detector', scope: 'shared', resetOn: [] }, [], 4);\n");
+    writeFileSync(join(dir, 'bad.ts'), "import { trainModel } from 'stidebench';\ntrainModel({ kind: 'stide', scope: 'everywhere', resetOn: [] }, [], 4);\n");
     const cfg = JSON.parse(readFileSync(join(dir, 'tsconfig.json'), 'utf8')) as { compilerOptions: Record<string, unknown>; files: string[] };
     writeFileSync(join(dir, 'tsconfig.bad.json'), JSON.stringify({ ...cfg, compilerOptions: { ...cfg.compilerOptions, noEmit: true }, files: ['bad.ts'] }));
     const r = run('node', [TSC, '-p', join(dir, 'tsconfig.bad.json')], dir);

@@ -5,8 +5,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { splitTraces } from '../../src/eval/split.js';
-import type { Selection, Split } from '../../src/experiments/schema.js';
+import { splitTraces } from '../../src/prepare/split.js';
+import type { Selection, Split } from '../../src/prepare/split-schema.js';
 import type { Label, TraceMeta } from '../../src/traces/trace.js';
 import { naiveShuffle } from './naive.js';
 
