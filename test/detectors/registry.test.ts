@@ -7,14 +7,15 @@
 import { describe, expect, it } from 'vitest';
 import { detectorKinds, loadDetector, onlineForm, onlineKinds, resolveSpec, saveDetector, trainModel } from '../../src/detectors/registry.js';
 import { parseExperiment } from '../../src/experiments/loader.js';
-import { Alphabet } from '../../src/traces/alphabet.js';
+import { Alphabet, UNKNOWN } from '../../src/traces/alphabet.js';
 import type { Trace } from '../../src/traces/trace.js';
 import { randomCalls } from '../helpers.js';
 
 function traces(a: Alphabet, n: number, len: number, alpha: number, seed: number, program: (i: number) => string): Trace[] {
   return Array.from({ length: n }, (_, i) => ({
     dataset: 't', source: `s${seed}-${i}`, pid: i, label: 'normal' as const, program: program(i), family: null, intrusion: null,
-    calls: Int32Array.from(randomCalls(len, alpha, seed * 100 + i), (x) => a.intern(`c${x}`)), alphabet: a,
+    // After freezing, unseen names encode to the one <unknown> id, as Alphabet.encode does.
+    calls: Int32Array.from(randomCalls(len, alpha, seed * 100 + i), (x) => (a.isFrozen ? (a.idOf(`c${x}`) ?? a.idOf(UNKNOWN)!) : a.intern(`c${x}`))), alphabet: a,
   }));
 }
 
