@@ -14,8 +14,12 @@ import { randomCalls } from '../helpers.js';
 function traces(a: Alphabet, n: number, len: number, alpha: number, seed: number, program: (i: number) => string): Trace[] {
   return Array.from({ length: n }, (_, i) => ({
     dataset: 't', source: `s${seed}-${i}`, pid: i, label: 'normal' as const, program: program(i), family: null, intrusion: null,
-    // After freezing, unseen names encode to the one <unknown> id, as Alphabet.encode does.
-    calls: Int32Array.from(randomCalls(len, alpha, seed * 100 + i), (x) => (a.isFrozen ? (a.idOf(`c${x}`) ?? a.idOf(UNKNOWN)!) : a.intern(`c${x}`))), alphabet: a,
+    // After freeze, names never seen map to the alphabet's <unknown> id, as the preparation pipeline does.
+    calls: Int32Array.from(randomCalls(len, alpha, seed * 100 + i), (x) => {
+      const id = a.intern(`c${x}`);
+      return id >= 0 ? id : a.idOf(UNKNOWN)!;
+    }),
+    alphabet: a,
   }));
 }
 
