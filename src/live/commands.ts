@@ -8,8 +8,7 @@ import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/th
 import { resolveTable } from '../traces/syscalls/index.js';
 import type { Label, SyscallTable } from '../traces/trace.js';
 import { loadModel, saveModel, trainFromFiles } from './model-file.js';
-import { onlineKinds } from '../detectors/registry.js';
-import { parseParamOptions } from '../eval/detect-command.js';
+import { onlineKinds, parseParamOptions } from '../detectors/registry.js';
 import { record, type RecordBackend } from './record.js';
 import { EXIT_LOST, openEvents, watch, type AlarmAction, type WatchBackend, type WatchSource } from './watch.js';
 import type { TraceFormat } from '../traces/readers/index.js';
