@@ -3,6 +3,7 @@
 // and tables all derive from these summaries without rescoring.
 
 import { summarizeFrame, type FrameSummary } from './frame.js';
+import { alarmRunStarts } from './syscall-metrics.js';
 import type { Model } from '../detectors/types.js';
 import type { Trace, TraceMeta } from '../traces/trace.js';
 
@@ -13,10 +14,29 @@ export interface ScoredTrace {
   mismatches: number;
   /** One summary per frame, aligned with the frames list given to scoreTraces. */
   frames: FrameSummary[];
+  /** Per frame: runStarts[v] = maximal runs of windows with LFC >= v (syscall-level CFA); when asked for. */
+  runStarts?: Int32Array[];
+  /** The detector's own trace measure num/den (Hofmeyr, Forrest), from the same scoring pass; when asked for. */
+  measure?: { num: number; den: number } | null;
 }
 
-export function scoreTrace(model: Model, trace: Trace, frames: readonly number[]): ScoredTrace {
-  const signal = model.score(trace);
+/** What a scoring pass keeps beyond the frame summaries (src/eval/trace-scores.ts, syscall-metrics.ts). */
+export interface ScoreExtras {
+  runs?: boolean;
+  measure?: boolean;
+}
+
+export function scoreTrace(model: Model, trace: Trace, frames: readonly number[], extras: ScoreExtras = {}): ScoredTrace {
+  let signal: Uint8Array;
+  let measure: { num: number; den: number } | null | undefined;
+  if (extras.measure && model.scoreWithMeasure) {
+    const r = model.scoreWithMeasure(trace);
+    signal = r.signal;
+    measure = { num: r.num, den: r.den };
+  } else {
+    signal = model.score(trace);
+    if (extras.measure) measure = null;
+  }
   let mismatches = 0;
   for (let i = 0; i < signal.length; i++) mismatches += signal[i]!;
   const { calls: _calls, alphabet: _alphabet, ...meta } = trace;
@@ -26,11 +46,13 @@ export function scoreTrace(model: Model, trace: Trace, frames: readonly number[]
     windows: signal.length,
     mismatches,
     frames: frames.map((f) => summarizeFrame(signal, f)),
+    ...(extras.runs ? { runStarts: frames.map((f) => alarmRunStarts(signal, f)) } : {}),
+    ...(measure !== undefined ? { measure } : {}),
   };
 }
 
-export function scoreTraces(model: Model, traces: readonly Trace[], frames: readonly number[]): ScoredTrace[] {
-  return traces.map((t) => scoreTrace(model, t, frames));
+export function scoreTraces(model: Model, traces: readonly Trace[], frames: readonly number[], extras: ScoreExtras = {}): ScoredTrace[] {
+  return traces.map((t) => scoreTrace(model, t, frames, extras));
 }
 
 export function mismatchRate(s: Pick<ScoredTrace, 'windows' | 'mismatches'>): number | null {

@@ -14,8 +14,10 @@ import { packTraces, type PackedTraces } from '../eval/packed.js';
 import { cellKey, type CellCache } from '../eval/cache.js';
 import { makePool } from '../eval/pool.js';
 import { convergence, type ConvergencePoint } from '../eval/analysis.js';
+import { expandScores, extrasFor } from '../eval/score-analysis.js';
+import type { TraceScoreSpec } from '../eval/trace-scores.js';
 import { operatingPoint, type OperatingPointMetrics } from '../eval/metrics.js';
-import { splitTraces } from '../eval/split.js';
+import { readSplitFile, splitTraces } from '../eval/split.js';
 import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
 import type { Experiment } from './schema.js';
 import type { RawTrace, SyscallTable, Trace } from '../traces/trace.js';
@@ -38,6 +40,8 @@ export interface DatasetSummary {
   attackTraces: number;
   attackCalls: number;
   droppedShort: { normal: number; attack: number };
+  /** Explicit file-list splits used (bare name, sha256 of the file, normal traces it leaves out). */
+  splitFiles?: { dataset: string; name: string; sha256: string; unlisted: number }[];
 }
 
 export interface ConvergenceCurve {
@@ -49,6 +53,8 @@ export interface ConvergenceCurve {
 
 export interface ExperimentResult {
   experiment: Experiment;
+  /** The trace scores of analysis.scores, expanded (one per frame for LFC scores without a frame). */
+  scores: TraceScoreSpec[];
   datasets: DatasetSummary[];
   cells: Cell[];
   policies: ThresholdPolicy[];
@@ -114,7 +120,10 @@ async function loadPart(part: Part, dataDir: string) {
   // Inflate on the thread pool while this thread parses (same traces, order and errors as loadDataset).
   const loaded = await loadDatasetAsync(manifest, dataDir);
   const traces = part.mapNames === 'sunos-to-linux' ? loaded.traces.map((t) => ({ ...t, table: mapTable(t.table, sunosToLinux, 'sunos-to-linux') })) : loaded.traces;
-  return { name: part.name, manifest, files: loaded.files, warnings: loaded.warnings, split: splitTraces<RawTrace>(traces, part.split, subsets) };
+  const list = part.split.files !== undefined ? readSplitFile(part.split.files, dataDir) : undefined;
+  const split = splitTraces<RawTrace>(traces, part.split, subsets, list);
+  const splitFile = list ? { dataset: part.name, name: part.split.files!, sha256: list.sha256, unlisted: split.unlisted ?? 0 } : undefined;
+  return { name: part.name, manifest, files: loaded.files, warnings: loaded.warnings, split, splitFile };
 }
 
 /** A syscall table whose names are rewritten by a mapping (e.g. SunOS names to their Linux names). */
@@ -134,6 +143,9 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const datasets: DatasetSummary[] = [];
   const curves: ConvergenceCurve[] = [];
   const total = exp.datasets.length * exp.detectors.length * exp.k.length;
+  const scores = expandScores(exp.analysis?.scores ?? [], exp.frames);
+  const extras = extrasFor({ scores, syscallMetrics: exp.analysis?.syscallMetrics ?? false });
+  const hasExtras = Object.keys(extras).length > 0;
   progress.start(total, 'cells');
   try {
     for (const entry of exp.datasets) {
@@ -175,6 +187,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
         attackTraces: attack.length,
         attackCalls: sumCalls(attack),
         droppedShort: split.droppedShort,
+        ...(parts.some((p) => p.splitFile) ? { splitFiles: parts.flatMap((p) => (p.splitFile ? [p.splitFile] : [])) } : {}),
       });
       const packed = { train: packTraces(train), calibrate: packTraces(calibrate), testNormal: packTraces(testNormal), attack: packTraces(attack) };
       const names = [...alphabet.allNames()];
@@ -186,14 +199,14 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
           cells.push(undefined as unknown as Cell);
           const what = `${label} ${det.label} k=${k}`;
           const spec = { kind: det.kind, scope: det.scope, resetOn: [...det.resetOn], params: { ...det.params } };
-          const key = opts.cache ? cellKey({ data, label, spec, k, frames: exp.frames }) : '';
+          const key = opts.cache ? cellKey({ data, label, spec, k, frames: exp.frames, ...(hasExtras ? { extras } : {}) }) : '';
           const cached = opts.cache?.get(key);
           if (cached) {
             cells[slot] = cached;
             progress.tick(`${what} (cached)`);
             continue;
           }
-          const task: CellTask = { dataKey, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], alphabet: names, ...packed };
+          const task: CellTask = { dataKey, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], ...(hasExtras ? { extras } : {}), alphabet: names, ...packed };
           const done = (cell: Cell): void => {
             cells[slot] = cell;
             opts.cache?.put(key, cell);
@@ -217,7 +230,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     progress.stop();
     await pool?.destroy();
   }
-  return { experiment: exp, datasets, cells, policies: experimentPolicies(exp), convergence: curves };
+  return { experiment: exp, scores, datasets, cells, policies: experimentPolicies(exp), convergence: curves };
 }
 
 const pointsMemo = new WeakMap<Cell, Map<string, OperatingPointMetrics[]>>();

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { DETECTOR_KINDS, defaultLabel } from '../detectors/registry.js';
+import { TRACE_SCORE_KINDS } from '../eval/trace-scores.js';
 
 const range = z
   .object({ from: z.number(), to: z.number(), step: z.number().positive().default(1) })
@@ -57,6 +58,18 @@ const split = z
     prefix: z.object({ minLength: z.number().int().positive(), trainCalls: z.number().int().positive() }).strict().optional(),
     /** Traces with fewer calls are left out of every set and counted (Warrender drops 1-call traces). */
     minLength: z.number().int().min(0).default(0),
+    /**
+     * An explicit split: a TSV file of ROLE<TAB>PATH lines (roles training, calibration, test; '#' lines
+     * are comments), PATH relative to the dataset root. A bare name is looked up in the splits folder
+     * (STIDEBENCH_SPLITS, default: the `splits` folder beside the data directory). Replaces the draws;
+     * attack traces not listed still follow `attack` (default: all). See src/eval/split.ts.
+     */
+    files: z.string().min(1).optional(),
+    /**
+     * Chronological training (UNM): normal traces sorted by the start time in their file names
+     * (host-DDMonYYYY-HHMMSS-pid), the earliest `train` count/fraction trains. See src/eval/split.ts.
+     */
+    order: z.enum(['file', 'chronological']).default('file'),
   })
   .strict();
 
@@ -138,6 +151,33 @@ export const experimentSchema = z
         plots: z.boolean().default(true),
         /** Also write PNG copies of the plots. */
         png: z.boolean().default(false),
+        /**
+         * Trace scores with ROC/AUC and calibrated rules (src/eval/trace-scores.ts): a kind name, or
+         * { kind, frame } for maxLfc / maxLfcRatio / streamSum (frame = W; must be one of `frames`;
+         * without it, every frame). Default: none beyond the max-LFC analysis above.
+         */
+        scores: z
+          .array(
+            z.union([
+              z.enum(TRACE_SCORE_KINDS),
+              z.object({ kind: z.enum(TRACE_SCORE_KINDS), frame: z.number().int().positive().optional() }).strict(),
+            ]),
+          )
+          .default([]),
+        /**
+         * Threshold rules calibrated on the calibration traces, applied to every score; both alarm iff
+         * score > threshold: { rule: quantile, q } (numpy linear quantile) or { rule: max }.
+         */
+        rules: z
+          .array(
+            z.union([
+              z.object({ rule: z.literal('quantile'), q: z.number().min(0).max(1) }).strict(),
+              z.object({ rule: z.literal('max') }).strict(),
+            ]),
+          )
+          .default([]),
+        /** Syscall-level TP/FP/TN/FN, CFA and LID-DS precision/F1 for LFC scores at every rule and count threshold. */
+        syscallMetrics: z.boolean().default(false),
       })
       .strict()
       .optional(),

@@ -1,0 +1,106 @@
+// Owns the report tables of the trace scores and calibrated threshold rules (src/eval/score-analysis.ts):
+// one row per (cell, score, rule) in summary.md and scores.csv, each stating its comparison, and the
+// syscall-level (LID-DS) metrics where they apply.
+
+import { analyseScores, type ScoreAnalysis } from '../eval/score-analysis.js';
+import type { ExperimentResult } from '../experiments/run.js';
+import { csvTable, formatNumber, formatPercent, markdownTable, type Cell as TableCell } from './tables.js';
+
+export function scoreAnalyses(r: ExperimentResult): ScoreAnalysis[][] {
+  const a = r.experiment.analysis;
+  if (!a || r.scores.length === 0) return r.cells.map(() => []);
+  const opts = { scores: r.scores, rules: a.rules, syscallMetrics: a.syscallMetrics, bootstrap: a.bootstrap, seed: a.seed };
+  return r.cells.map((c) => analyseScores(c, opts));
+}
+
+const fmtThr = (t: number | null): string => (t === null ? 'n/a' : Number.isInteger(t) ? String(t) : t.toPrecision(6));
+const ci = (c: { low: number; high: number } | null): string => (c ? ` [${formatPercent(c.low)}, ${formatPercent(c.high)}]` : '');
+
+export function scoreSections(r: ExperimentResult, sa: ScoreAnalysis[][]): string[] {
+  if (r.scores.length === 0) return [];
+  const out: string[] = ['## Trace scores and calibrated thresholds', ''];
+  out.push(
+    'Each trace score is one number per test trace from the same scoring pass (src/eval/trace-scores.ts documents each with its source). ' +
+      'AUC = area under the trace-level ROC (ties counted half). Thresholds come from the calibration traces only; **every rule alarms iff score > threshold** ' +
+      '(strictly above). DR = attack traces alarming / attack traces; FPR = normal test traces alarming / normal test traces; seeded bootstrap 95% CIs.',
+    '',
+  );
+  const rows: TableCell[][] = [];
+  r.cells.forEach((c, i) => {
+    for (const s of sa[i]!) {
+      if (s.rules.length === 0) rows.push([c.dataset, c.detector, c.k, s.score, s.auc === null ? 'n/a' : s.auc.toFixed(4), '', '', '', '']);
+      for (const row of s.rules) {
+        rows.push([
+          c.dataset, c.detector, c.k, s.score, s.auc === null ? 'n/a' : s.auc.toFixed(4), row.rule, fmtThr(row.threshold),
+          `${formatPercent(row.detectionRate)} (${row.detectedTraces}/${row.attackTraces})${ci(row.detectionCI)}`,
+          `${formatPercent(row.falsePositiveRate, 2)} (${row.falsePositiveTraces}/${row.normalTraces})${ci(row.fprCI)}`,
+        ]);
+      }
+    }
+  });
+  out.push(markdownTable(['dataset', 'detector', 'k', 'score', 'AUC', 'rule (alarm iff)', 'threshold', 'DR', 'FPR'], rows, ['l', 'l', 'r', 'l', 'r', 'l', 'r', 'r', 'r']), '');
+
+  const families = [...new Set(r.cells.flatMap((c) => c.attack.map((s) => s.meta.family ?? '(none)')))].sort();
+  if (families.length > 1 && rows.length > 0) {
+    out.push('### Detection rate per attack family', '');
+    const frows: TableCell[][] = [];
+    r.cells.forEach((c, i) => {
+      for (const s of sa[i]!) for (const row of s.rules) frows.push([c.dataset, c.detector, c.k, s.score, row.rule, ...families.map((f) => (row.families[f] ? `${formatPercent(row.families[f]!.rate)} (${row.families[f]!.detected}/${row.families[f]!.traces})` : ''))]);
+    });
+    out.push(markdownTable(['dataset', 'detector', 'k', 'score', 'rule', ...families], frows), '');
+  }
+
+  const srows: TableCell[][] = [];
+  r.cells.forEach((c, i) => {
+    for (const s of sa[i]!) {
+      for (const row of s.rules) {
+        const m = row.syscall;
+        if (!m) continue;
+        srows.push([
+          c.dataset, c.detector, c.k, s.score, row.rule, fmtThr(row.threshold), `LFC >= ${m.minAlarmLfc}`, `${m.alarmCount}/${m.exploitCount} (${formatPercent(m.detectionRate)})`,
+          formatNumber(m.truePositives), formatNumber(m.falsePositives), formatNumber(m.trueNegatives), formatNumber(m.falseNegatives), m.consecutiveFalseAlarms,
+          m.precisionWithCfa.toFixed(4), m.precisionWithSyscalls.toFixed(4), m.f1Cfa.toFixed(4), `${m.normalTracesAlarming}/${m.normalTraces}`,
+        ]);
+      }
+    }
+  });
+  if (srows.length > 0) {
+    out.push('### Syscall-level metrics (LID-DS performance_measurement.py)', '');
+    out.push(
+      'Every call of every test trace is one decision, the first k-1 calls of each trace included (they never alarm). TP/FN: calls of attack traces ' +
+        '(the exploit is taken to start at the first call, as LID-DS\'s ADFA-LD loader does); FP/TN: calls of normal test traces. CFA = maximal runs of ' +
+        'alarming calls in normal traces, never across a trace boundary. precision_with_cfa = alarms / (alarms + CFA); precision_with_syscalls = ' +
+        'alarms / (alarms + FP); f1_cfa = 2·p_cfa·DR / (p_cfa + DR), where alarms = attack traces with an alarming call.',
+      '',
+    );
+    out.push(
+      markdownTable(
+        ['dataset', 'detector', 'k', 'score', 'rule', 'threshold', 'alarm iff', 'DR (alarms/exploits)', 'TP', 'FP', 'TN', 'FN', 'CFA', 'precision_with_cfa', 'precision_with_syscalls', 'f1_cfa', 'normal traces alarming'],
+        srows,
+      ),
+      '',
+    );
+  }
+  return out;
+}
+
+export function scoresCsv(r: ExperimentResult, sa: ScoreAnalysis[][]): string {
+  const rows: TableCell[][] = [];
+  r.cells.forEach((c, i) => {
+    for (const s of sa[i]!) {
+      for (const row of s.rules) {
+        const m = row.syscall;
+        rows.push([
+          c.dataset, c.detector, c.k, s.score, s.auc, row.rule, row.comparison, row.threshold, row.calibrationTraces, row.calibrationAlarms,
+          row.attackTraces, row.detectedTraces, row.detectionRate, row.normalTraces, row.falsePositiveTraces, row.falsePositiveRate,
+          m?.minAlarmLfc ?? null, m?.truePositives ?? null, m?.falsePositives ?? null, m?.trueNegatives ?? null, m?.falseNegatives ?? null,
+          m?.consecutiveFalseAlarms ?? null, m?.precisionWithCfa ?? null, m?.precisionWithSyscalls ?? null, m?.f1Cfa ?? null,
+        ]);
+      }
+    }
+  });
+  return csvTable(
+    ['dataset', 'detector', 'k', 'score', 'auc', 'rule', 'comparison', 'threshold', 'calibration_traces', 'calibration_alarms', 'attack_traces', 'detected_traces', 'detection_rate', 'normal_traces', 'false_positive_traces', 'false_positive_rate', 'min_alarm_lfc', 'tp_syscalls', 'fp_syscalls', 'tn_syscalls', 'fn_syscalls', 'cfa', 'precision_with_cfa', 'precision_with_syscalls', 'f1_cfa'],
+    rows,
+  );
+}
