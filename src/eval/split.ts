@@ -134,7 +134,8 @@ export function readSplitFile(name: string, dataDir: string): SplitFile {
  * Splits by an explicit file list. Every listed path must be a file of the dataset; its traces take the
  * listed role (attack traces only as `test`). Attack traces of files not listed follow split.attack
  * (default: all) unless the list names attack files, in which case only those are attack test traces.
- * Normal traces of unlisted files are left out and counted.
+ * Normal traces of unlisted files join training / calibration / test only through split.train /
+ * calibrate / test selections (e.g. { subset: training }); the others are left out and counted.
  */
 function splitByFile<T extends Lengthed>(traces: readonly T[], split: Split, subsets: Record<string, RegExp>, list: SplitFile): SplitResult<T> {
   const bySource = new Map<string, T[]>();
@@ -163,14 +164,36 @@ function splitByFile<T extends Lengthed>(traces: readonly T[], split: Split, sub
       } else (e.role === 'training' ? out.train : e.role === 'calibration' ? out.calibrate : out.testNormal).push(t);
     }
   }
+  const unlistedNormal: T[] = [];
   for (const t of traces) {
     if (listed.has(t.source)) continue;
-    if (t.label === 'normal') out.unlisted!++;
-    else if (!listsAttack && split.attack?.include !== false && inSubset(t, split.attack?.subset, subsets)) {
+    if (t.label === 'normal') {
+      if (t.calls.length < split.minLength) droppedShort.normal++;
+      else unlistedNormal.push(t);
+    } else if (!listsAttack && split.attack?.include !== false && inSubset(t, split.attack?.subset, subsets)) {
       if (t.calls.length < split.minLength) droppedShort.attack++;
       else out.attack.push(t);
     }
   }
+  // Normal traces the list does not name join a set only through that set's selection (e.g. sidsb lists
+  // calibration and test files and trains on all of Training_Data_Master: train: { subset: training }).
+  let rest = unlistedNormal;
+  if (split.train) {
+    const [picked, left] = pick(rest, split.train, split.seed, subsets);
+    out.train.push(...picked);
+    rest = left;
+  }
+  if (split.calibrate) {
+    const [picked, left] = pick(rest, split.calibrate, split.seed + 1, subsets);
+    out.calibrate.push(...picked);
+    rest = left;
+  }
+  if (split.test) {
+    const [picked, left] = pick(rest, split.test, split.seed + 2, subsets);
+    out.testNormal.push(...picked);
+    rest = left;
+  }
+  out.unlisted = rest.length;
   return out;
 }
 

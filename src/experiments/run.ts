@@ -160,6 +160,9 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
         attack: parts.flatMap((p) => p.split.attack),
         droppedShort: { normal: parts.reduce((n, p) => n + p.split.droppedShort.normal, 0), attack: parts.reduce((n, p) => n + p.split.droppedShort.attack, 0) },
       };
+      if (split.train.length === 0) {
+        throw new InputError(`dataset ${entry.as ?? entry.name}: the split leaves no training traces`, { expected: 'a split with training traces (file lists: training lines, or split.train for unlisted files)' });
+      }
       // One dense alphabet per dataset: training first, then frozen so unseen calls share one id.
       const alphabet = new Alphabet();
       const train = split.train.map((t) => alphabet.encode(t));

@@ -30,6 +30,15 @@ describe('file-list splits', () => {
     expect(list.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('unlisted normal traces join a set only through its selection (sidsb: train on all of the training subset)', () => {
+    const list = parseSplitFile('calibration\tN/c\ntest\tN/d\n', 'x.tsv');
+    const s = splitTraces(traces, { ...split, train: { subset: 'tr', ordered: false, unit: 'trace' } }, { tr: /^N\/[ab]$/ }, list);
+    expect(s.train.map((x) => x.source)).toEqual(['N/a', 'N/b']);
+    expect(s.calibrate.map((x) => x.source)).toEqual(['N/c']);
+    expect(s.testNormal.map((x) => x.source)).toEqual(['N/d']);
+    expect(s.unlisted).toBe(0);
+  });
+
   it('takes only the listed attack traces when the list names some', () => {
     const s = splitTraces(traces, split, {}, parseSplitFile('training\tN/a\ntest\tN/d\ntest\tA/y\n', 'x.tsv'));
     expect(s.testNormal.map((x) => x.source)).toEqual(['N/d']);
