@@ -465,12 +465,12 @@ export class HammingModel implements Model {
   }
 
   /** The signal (d_min >= C) and Hofmeyr's S_A / k from one pass over the exact d_min of every window. */
-  scoreWithMeasure(trace: Trace): { signal: Uint8Array; num: number; den: number } {
+  scoreWithMeasure(trace: Trace): { signal: Uint8Array; measure: 'hofmeyr'; num: number; den: number } {
     const { dMin, sA } = this.profile(trace);
     const C = this.minDistance;
     const signal = new Uint8Array(dMin.length);
     for (let i = 0; i < dMin.length; i++) signal[i] = dMin[i]! >= C ? 1 : 0;
-    return { signal, num: sA, den: this.config.k };
+    return { signal, measure: 'hofmeyr', num: sA, den: this.config.k };
   }
 
   score(trace: Trace): Uint8Array {

@@ -30,7 +30,7 @@ export interface Model {
    * graded per-window values (Hamming: Hofmeyr's max d_min / k; lookahead: Forrest 1996's missing
    * pairs / maximum possible pairs). Used by the trace scores of src/eval/trace-scores.ts.
    */
-  scoreWithMeasure?(trace: Trace): { signal: Uint8Array; num: number; den: number };
+  scoreWithMeasure?(trace: Trace): { signal: Uint8Array; measure: 'hofmeyr' | 'forrest'; num: number; den: number };
 }
 
 export interface Detector {

@@ -17,7 +17,7 @@ export interface ScoredTrace {
   /** Per frame: runStarts[v] = maximal runs of windows with LFC >= v (syscall-level CFA); when asked for. */
   runStarts?: Int32Array[];
   /** The detector's own trace measure num/den (Hofmeyr, Forrest), from the same scoring pass; when asked for. */
-  measure?: { num: number; den: number } | null;
+  measure?: { kind: 'hofmeyr' | 'forrest'; num: number; den: number } | null;
 }
 
 /** What a scoring pass keeps beyond the frame summaries (src/eval/trace-scores.ts, syscall-metrics.ts). */
@@ -28,11 +28,11 @@ export interface ScoreExtras {
 
 export function scoreTrace(model: Model, trace: Trace, frames: readonly number[], extras: ScoreExtras = {}): ScoredTrace {
   let signal: Uint8Array;
-  let measure: { num: number; den: number } | null | undefined;
+  let measure: ScoredTrace['measure'];
   if (extras.measure && model.scoreWithMeasure) {
     const r = model.scoreWithMeasure(trace);
     signal = r.signal;
-    measure = { num: r.num, den: r.den };
+    measure = { kind: r.measure, num: r.num, den: r.den };
   } else {
     signal = model.score(trace);
     if (extras.measure) measure = null;

@@ -118,7 +118,7 @@ export function traceScore(spec: TraceScoreSpec, s: ScoredTrace, frames: readonl
     }
     case 'hofmeyr':
     case 'forrest':
-      if (s.measure === undefined || s.measure === null) return null;
+      if (s.measure === undefined || s.measure === null || s.measure.kind !== spec.kind) return null;
       return s.measure.den > 0 ? s.measure.num / s.measure.den : 0;
   }
 }

@@ -9,7 +9,7 @@ import { experimentFigures, pngCopies } from './figures.js';
 import { mismatchSummary } from '../eval/metrics.js';
 import { cellPoints, type ExperimentResult } from '../experiments/run.js';
 import { minAlarmLfc, policyLabel, type ThresholdPolicy } from '../eval/threshold.js';
-import { scoreAnalyses, scoreSections, scoresCsv } from './score-tables.js';
+import { measureGroupRows, scoreAnalyses, scoreSections, scoresCsv } from './score-tables.js';
 import { csvTable, formatNumber, formatPercent, markdownTable, stableJson, type Cell as TableCell } from './tables.js';
 
 export function analyses(r: ExperimentResult): FrameAnalysis[][] {
@@ -35,6 +35,7 @@ export function metricsDocument(r: ExperimentResult, an: FrameAnalysis[][] = ana
       ...(r.experiment.analysis ? { analysis: an[i]!.map((f) => ({ ...f, roc: thin(f.roc, 400) })) } : {}),
       ...(r.scores.length > 0 ? { scores: sa[i] } : {}),
     })),
+    ...(measureGroupRows(r).length > 0 ? { measureGroups: measureGroupRows(r) } : {}),
     ...(r.experiment.report?.groups ? { groups: groupRows(r, r.experiment.report.groups, headlinePolicy(r).frameIndex, headlinePolicy(r).policy) } : {}),
     ...(r.convergence.length > 0 ? { convergence: r.convergence.map((cv) => ({ ...cv, points: thin(cv.points, 400) })) } : {}),
   };

@@ -28,7 +28,7 @@ export function scoreSections(r: ExperimentResult, sa: ScoreAnalysis[][]): strin
   const rows: TableCell[][] = [];
   r.cells.forEach((c, i) => {
     for (const s of sa[i]!) {
-      if (s.rules.length === 0) rows.push([c.dataset, c.detector, c.k, s.score, s.auc === null ? 'n/a' : s.auc.toFixed(4), '', '', '', '']);
+      if (s.rules.length === 0) rows.push([c.dataset, c.detector, c.k, s.score, s.auc === null ? 'n/a' : s.auc.toFixed(4), '(no rule)', '', '', '']);
       for (const row of s.rules) {
         rows.push([
           c.dataset, c.detector, c.k, s.score, s.auc === null ? 'n/a' : s.auc.toFixed(4), row.rule, fmtThr(row.threshold),
@@ -41,7 +41,7 @@ export function scoreSections(r: ExperimentResult, sa: ScoreAnalysis[][]): strin
   out.push(markdownTable(['dataset', 'detector', 'k', 'score', 'AUC', 'rule (alarm iff)', 'threshold', 'DR', 'FPR'], rows, ['l', 'l', 'r', 'l', 'r', 'l', 'r', 'r', 'r']), '');
 
   const families = [...new Set(r.cells.flatMap((c) => c.attack.map((s) => s.meta.family ?? '(none)')))].sort();
-  if (families.length > 1 && rows.length > 0) {
+  if (families.length > 1 && sa.some((cs) => cs.some((x) => x.rules.length > 0))) {
     out.push('### Detection rate per attack family', '');
     const frows: TableCell[][] = [];
     r.cells.forEach((c, i) => {
@@ -49,6 +49,8 @@ export function scoreSections(r: ExperimentResult, sa: ScoreAnalysis[][]): strin
     });
     out.push(markdownTable(['dataset', 'detector', 'k', 'score', 'rule', ...families], frows), '');
   }
+
+  out.push(...measureGroupSection(r));
 
   const srows: TableCell[][] = [];
   r.cells.forEach((c, i) => {
@@ -103,4 +105,85 @@ export function scoresCsv(r: ExperimentResult, sa: ScoreAnalysis[][]): string {
     ['dataset', 'detector', 'k', 'score', 'auc', 'rule', 'comparison', 'threshold', 'calibration_traces', 'calibration_alarms', 'attack_traces', 'detected_traces', 'detection_rate', 'normal_traces', 'false_positive_traces', 'false_positive_rate', 'min_alarm_lfc', 'tp_syscalls', 'fp_syscalls', 'tn_syscalls', 'fn_syscalls', 'cfa', 'precision_with_cfa', 'precision_with_syscalls', 'f1_cfa'],
     rows,
   );
+}
+
+export interface MeasureGroupRow {
+  dataset: string;
+  detector: string;
+  k: number;
+  score: string;
+  group: string;
+  label: string;
+  traces: number;
+  /** Σ numerators (Forrest: missing lookahead pairs; Hofmeyr: Σ max d_min) and Σ denominators. */
+  num: number;
+  den: number;
+  /** Σnum / Σden over the group (Forrest: % of the maximum possible missing pairs). */
+  pooled: number | null;
+  /** Highest per-trace score of the group. */
+  maxTrace: number | null;
+}
+
+/**
+ * Detector-measure scores per group of test traces: by report.groups (regex on dataset:source, name
+ * with $1..$9) when given, else by intrusion (attack) and one 'normal' group.
+ */
+export function measureGroupRows(r: ExperimentResult): MeasureGroupRow[] {
+  const specs = r.scores.filter((s) => s.kind === 'hofmeyr' || s.kind === 'forrest');
+  if (specs.length === 0) return [];
+  const g = r.experiment.report?.groups;
+  const re = g ? new RegExp(g.pattern) : undefined;
+  const rows: MeasureGroupRow[] = [];
+  for (const c of r.cells) {
+    const all = [...c.normal, ...c.attack];
+    if (all.length === 0 || all.some((s) => s.measure === undefined || s.measure === null)) continue;
+    for (const spec of specs) {
+      if (all[0]!.measure!.kind !== spec.kind) continue;
+      const by = new Map<string, typeof all>();
+      for (const s of all) {
+        let name: string;
+        if (re) {
+          const m = re.exec(`${s.meta.dataset}:${s.meta.source}`);
+          name = m ? g!.name.replace(/\$(\d)/g, (_, d: string) => m[Number(d)] ?? '') : '(other)';
+        } else name = s.meta.label === 'normal' ? 'normal' : (s.meta.intrusion ?? s.meta.source);
+        const key = `${s.meta.label}\u0000${name}`;
+        let list = by.get(key);
+        if (!list) by.set(key, (list = []));
+        list.push(s);
+      }
+      for (const key of [...by.keys()].sort()) {
+        const list = by.get(key)!;
+        const [label, group] = key.split('\u0000') as [string, string];
+        let num = 0;
+        let den = 0;
+        let maxTrace: number | null = null;
+        for (const s of list) {
+          num += s.measure!.num;
+          den += s.measure!.den;
+          const v = s.measure!.den > 0 ? s.measure!.num / s.measure!.den : 0;
+          if (maxTrace === null || v > maxTrace) maxTrace = v;
+        }
+        rows.push({ dataset: c.dataset, detector: c.detector, k: c.k, score: spec.kind, group, label, traces: list.length, num, den, pooled: den > 0 ? num / den : null, maxTrace });
+      }
+    }
+  }
+  return rows;
+}
+
+export function measureGroupSection(r: ExperimentResult): string[] {
+  const rows = measureGroupRows(r);
+  if (rows.length === 0) return [];
+  return [
+    '### Detector measure per group',
+    '',
+    'forrest: missing lookahead pairs of the group (every position, the last k-1 included) and their share of the maximum possible, ' +
+      "Σ missing / Σ k'(L - (k'+1)/2) with k' = k-1 (Forrest et al. 1996); hofmeyr: Σ max d_min / Σ k. Max trace = the highest per-trace score.",
+    '',
+    markdownTable(
+      ['dataset', 'detector', 'k', 'score', 'group', 'label', 'traces', 'missing pairs / Σ max d_min', 'max possible / Σ k', 'pooled', 'max trace'],
+      rows.map((x) => [x.dataset, x.detector, x.k, x.score, x.group, x.label, x.traces, formatNumber(x.num), formatNumber(x.den), formatPercent(x.pooled, 2), formatPercent(x.maxTrace, 2)]),
+      ['l', 'l', 'r', 'l', 'l', 'l', 'r', 'r', 'r', 'r', 'r'],
+    ),
+    '',
+  ];
 }

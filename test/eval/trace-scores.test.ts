@@ -78,7 +78,8 @@ describe('trace scores over the per-window signal', () => {
     // test a c b a: pos 0: (a,1,c) missing, (a,2,b) missing; pos 1: (c,1,b) missing, (c,2,a) missing;
     // pos 2: (b,1,a) missing; pos 3: none -> 5 missing; max pairs with k' = 2, L = 4: 2 * (4 - 1.5) = 5
     const s = scoreTrace(model, test!, [2], { measure: true });
-    expect(s.measure).toEqual({ num: 5, den: 5 });
+    expect(s.measure).toEqual({ kind: 'forrest', num: 5, den: 5 });
+    expect(traceScore({ kind: 'hofmeyr' }, s, [2])).toBeNull();
     expect(traceScore({ kind: 'forrest' }, s, [2])).toBe(1);
     expect(Array.from(model.scoreWithMeasure!(test!).signal)).toEqual(Array.from(model.score(test!)));
   });
