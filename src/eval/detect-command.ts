@@ -10,7 +10,7 @@ import { firstBytes, labelFromPath, listFiles, readSidecar } from '../traces/pat
 import type { TraceFormat, FileMeta } from '../traces/readers/types.js';
 import type { Label, RawTrace, SyscallTable } from '../traces/trace.js';
 import { trainModel, namesNeeded, type DetectorSpec } from '../detectors/registry.js';
-import { DEFAULT_RESET_ON } from '../detectors/xenids.js';
+import { DEFAULT_RESET_ON, parseResetOn } from '../detectors/xenids.js';
 import { scoreTrace } from './score.js';
 import { countThreshold, firstAlarmWindow, alarms, ratioThreshold, type ThresholdPolicy } from './threshold.js';
 import { markdownTable, formatPercent } from '../report/tables.js';
@@ -29,6 +29,7 @@ interface DetectOptions {
   testLabel?: string;
   program?: string;
   syscalls?: string;
+  resetOn?: string;
 }
 
 const FORMATS = ['unm', 'adfa', 'strace', 'csv', 'auto'];
@@ -87,6 +88,7 @@ export function registerDetectCommand(program: Command): void {
     .option('--test-label <label>', 'label of every test trace: normal|attack (default: sidecar or folder name)')
     .option('--program <name>', 'program name for every trace (per-program scope)')
     .option('--syscalls <table>', 'numbering of raw syscall numbers: linux-i386|linux-x86_64|PATH to a UNM calls.txt file')
+    .option('--reset-on <names>', 'xenids: comma-separated calls that clear a process buffer (default execve,execveat,vfork,execv)')
     .option('--json', 'print one JSON object')
     .action((opts: DetectOptions) => {
       const k = intOption('-k', opts.k, 1);
@@ -94,7 +96,9 @@ export function registerDetectCommand(program: Command): void {
       const policy = parsePolicy(opts.threshold, opts.ratio, frame);
       if (opts.detector !== 'stide' && opts.detector !== 'xenids') throw new InputError(`unknown detector ${opts.detector}`, { expected: 'stide|xenids' });
       if (opts.scope !== 'per-program' && opts.scope !== 'shared') throw new InputError(`unknown scope ${opts.scope}`, { expected: 'per-program|shared' });
-      const spec: DetectorSpec = opts.detector === 'xenids' ? { kind: 'xenids', scope: 'shared', resetOn: DEFAULT_RESET_ON } : { kind: 'stide', scope: opts.scope, resetOn: [] };
+      if (opts.resetOn !== undefined && opts.detector !== 'xenids') throw new InputError('--reset-on applies to the xenids detector only', { expected: '--detector xenids' });
+      const resetOn = opts.resetOn !== undefined ? parseResetOn(opts.resetOn) : [...DEFAULT_RESET_ON];
+      const spec: DetectorSpec = opts.detector === 'xenids' ? { kind: 'xenids', scope: 'shared', resetOn } : { kind: 'stide', scope: opts.scope, resetOn: [] };
       const table = resolveTable(opts.syscalls);
       const train = readPaths(opts.train, { format: opts.format, role: 'train', program: opts.program, table });
       const test = readPaths(opts.test, { format: opts.format, role: 'test', label: opts.testLabel, program: opts.program, table });

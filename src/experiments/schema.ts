@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { DETECTOR_KINDS, defaultLabel } from '../detectors/registry.js';
+import { DEFAULT_RESET_ON } from '../detectors/xenids.js';
 import { TRACE_SCORE_KINDS } from '../eval/trace-scores.js';
 
 const range = z
@@ -115,7 +116,7 @@ const detector = z
   .strict()
   .transform((d) => {
     const scope = d.kind === 'xenids' ? 'shared' : (d.scope ?? 'per-program');
-    const resetOn = d.kind === 'xenids' ? (d.resetOn ?? ['execve', 'execveat', 'vfork']) : [];
+    const resetOn = d.kind === 'xenids' ? (d.resetOn ?? [...DEFAULT_RESET_ON]) : [];
     const params = d.params ?? {};
     return { kind: d.kind, scope, resetOn, params, label: d.as ?? defaultLabel(d.kind, scope, params) } as const;
   });

@@ -12,6 +12,7 @@ import { record, type RecordBackend } from './record.js';
 import { watch, type AlarmAction, type WatchSource } from './watch.js';
 import type { TraceFormat } from '../traces/readers/index.js';
 import type { DbScope } from '../detectors/types.js';
+import { parseResetOn } from '../detectors/xenids.js';
 
 function positiveInt(what: string) {
   return (v: string): number => {
@@ -44,6 +45,7 @@ interface TrainFlags {
   label?: Label;
   program?: string;
   table?: string;
+  resetOn?: string;
   output: string;
 }
 
@@ -58,6 +60,7 @@ interface WatchFlags {
   input?: string;
   format: 'auto' | 'strace' | 'unm';
   table?: string;
+  resetOn?: string;
 }
 
 export function registerLiveCommands(program: Command): void {
@@ -108,6 +111,7 @@ Exit status: the command's (128 + signal number when a signal killed it).`,
     .addOption(new Option('--label <label>', 'label of files without a sidecar (only normal traces train)').choices(['normal', 'attack']))
     .option('--program <name>', 'program of files without a sidecar')
     .option('--table <name|file>', 'syscall numbering for numeric formats: linux-x86_64, linux-i386 or a calls.txt file')
+    .option('--reset-on <names>', 'xenids: comma-separated calls that clear a process buffer (default execve,execveat,vfork,execv)')
     .requiredOption('-o, --output <model>', 'model file to write')
     .addHelpText(
       'after',
@@ -126,6 +130,7 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
         label: flags.label,
         program: flags.program,
         table: resolveTable(flags.table),
+        ...(flags.resetOn !== undefined ? { resetOn: parseResetOn(flags.resetOn) } : {}),
       });
       for (const w of warnings) process.stderr.write(`stidebench: warning: ${w}\n`);
       saveModel(flags.output, model);
@@ -153,6 +158,7 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
     .option('--input <file>', 'read a strace or "pid number" trace file (gzip ok), or - for stdin')
     .addOption(new Option('--format <format>', 'format of --input').choices(['auto', 'strace', 'unm']).default('auto'))
     .option('--table <name|file>', 'numbering of "pid number" input (default: the model\'s training table, else linux-x86_64)')
+    .option('--reset-on <names>', 'comma-separated calls that clear a process buffer (default: the model\'s, for xenids execve,execveat,vfork,execv)')
     .argument('[cmd...]', 'command to start and watch (put it after --)')
     .passThroughOptions()
     .addHelpText(
@@ -187,6 +193,11 @@ Exit status: the watched command's (with -- CMD), else 0; errors exit 1.`,
           `stidebench: note: per-program ${model.config.kind} model: watching against the union of its ${model.dbs.size} program databases\n`,
         );
       }
+      if (flags.resetOn !== undefined) {
+        for (const n of parseResetOn(flags.resetOn)) {
+          if (model.alphabet.idOf(n) === undefined) process.stderr.write(`stidebench: note: reset call ${n} is not in the model's alphabet (never seen in training), so it cannot reset; train with --reset-on to include it\n`);
+        }
+      }
       // `watch ... | head`: a closed pipe ends watch quietly instead of with a stack trace.
       process.stdout.on('error', (e: NodeJS.ErrnoException) => {
         if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
@@ -199,6 +210,7 @@ Exit status: the watched command's (with -- CMD), else 0; errors exit 1.`,
         onAlarm: flags.onAlarm,
         format: flags.format,
         table: resolveTable(flags.table),
+        ...(flags.resetOn !== undefined ? { resetOn: parseResetOn(flags.resetOn) } : {}),
       });
       process.exitCode = r.exitStatus;
     });

@@ -282,6 +282,8 @@ export interface TrainFromFilesOptions {
   program?: string;
   /** Numbering for numeric formats (see ReadOptions.table). */
   table?: SyscallTable;
+  /** xenids: calls that clear a process's buffer (default DEFAULT_RESET_ON). */
+  resetOn?: readonly string[];
 }
 
 export interface TrainFromFilesResult {
@@ -357,8 +359,12 @@ export function trainFromFiles(opts: TrainFromFilesOptions): TrainFromFilesResul
 
   let config: DetectorConfig;
   let dbs: Map<string, WindowSet>;
+  if (opts.resetOn !== undefined && detector !== 'xenids') throw new InputError('--reset-on applies to the xenids detector only', { expected: '--detector xenids' });
   if (detector === 'xenids') {
-    const m = trainXenids(traces, k, DEFAULT_RESET_ON);
+    const resetOn = opts.resetOn ?? DEFAULT_RESET_ON;
+    // Reset calls get ids even when training never saw them, so watch can still reset on them.
+    for (const n of resetOn) alphabet.intern(n);
+    const m = trainXenids(traces, k, resetOn);
     config = m.config;
     dbs = new Map([['*', m.db]]);
   } else {

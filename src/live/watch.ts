@@ -64,6 +64,8 @@ export interface WatchOptions {
   straceBin?: string;
   /** Keep every report in WatchResult.reports (tests; a long-running monitor should not). */
   keepReports?: boolean;
+  /** Calls that clear a process's buffer, instead of the model's (`--reset-on`). */
+  resetOn?: readonly string[];
 }
 
 export interface AlarmReport {
@@ -174,7 +176,7 @@ export class Watcher implements EventSink {
   /** Every report, for callers that want them as objects (tests); null to keep none. */
   readonly alarmLog: AlarmReport[] | null;
 
-  constructor(model: SavedModel, opts: { frame: number; policy: ThresholdPolicy; json?: boolean; out?: Writable; keepReports?: boolean }) {
+  constructor(model: SavedModel, opts: { frame: number; policy: ThresholdPolicy; json?: boolean; out?: Writable; keepReports?: boolean; resetOn?: readonly string[] }) {
     this.model = model;
     this.frame = opts.frame;
     this.policy = opts.policy;
@@ -191,7 +193,7 @@ export class Watcher implements EventSink {
     this.detector = new OnlineDetector(watchDatabase(model), {
       minAlarmLfc: this.minLfc,
       frame: opts.frame,
-      resetMask: resetMask(model.alphabet, model.config.resetOn),
+      resetMask: resetMask(model.alphabet, opts.resetOn ?? model.config.resetOn),
     });
   }
 
@@ -504,7 +506,7 @@ export interface WatchResult {
 /** Runs watch to completion: until the input ends, the command exits, or the attached pid goes. */
 export async function watch(model: SavedModel, source: WatchSource, opts: WatchOptions): Promise<WatchResult> {
   const out = opts.out ?? process.stdout;
-  const w = new Watcher(model, { frame: opts.frame, policy: opts.policy, json: opts.json, out, keepReports: opts.keepReports });
+  const w = new Watcher(model, { frame: opts.frame, policy: opts.policy, json: opts.json, out, keepReports: opts.keepReports, ...(opts.resetOn ? { resetOn: opts.resetOn } : {}) });
   const live = source.kind !== 'input';
   w.action = live ? (opts.onAlarm ?? 'report') : 'report';
   if (!live && opts.onAlarm !== undefined && opts.onAlarm !== 'report') {
