@@ -196,6 +196,8 @@ export const experimentSchema = z
         groups: z.object({ pattern: z.string(), name: z.string().default('$1') }).strict().optional(),
         /** One threshold-sweep table per cell and frame in summary.md (metrics.csv always has them all). */
         sweepTables: z.boolean().default(true),
+        /** Per dataset (program): share of intrusion traces detected beside intrusions detected, and their means (Warrender 1999). */
+        perProgram: z.boolean().default(false),
       })
       .strict()
       .optional(),

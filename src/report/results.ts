@@ -9,7 +9,7 @@ import { experimentFigures, pngCopies } from './figures.js';
 import { mismatchSummary } from '../eval/metrics.js';
 import { cellPoints, type ExperimentResult } from '../experiments/run.js';
 import { minAlarmLfc, policyLabel, type ThresholdPolicy } from '../eval/threshold.js';
-import { measureGroupRows, scoreAnalyses, scoreSections, scoresCsv } from './score-tables.js';
+import { measureGroupRows, programAverageSection, scoreAnalyses, scoreSections, scoresCsv } from './score-tables.js';
 import { csvTable, formatNumber, formatPercent, markdownTable, stableJson, type Cell as TableCell } from './tables.js';
 
 export function analyses(r: ExperimentResult): FrameAnalysis[][] {
@@ -128,6 +128,7 @@ export function summaryMarkdown(r: ExperimentResult, command: string, an: FrameA
     out.push(markdownTable(['dataset', 'detector', 'k', ...families], frows), '');
   }
 
+  out.push(...programAverageSection(r, frameIndex, policy));
   if (r.experiment.analysis) out.push(...analysisSections(r, an, frameIndex, policy));
   out.push(...scoreSections(r, scoreAnalyses(r)));
   for (const f of figures) out.push(`![${f.title}](${f.file})`, '');

@@ -3,7 +3,8 @@
 // syscall-level (LID-DS) metrics where they apply.
 
 import { analyseScores, type ScoreAnalysis } from '../eval/score-analysis.js';
-import type { ExperimentResult } from '../experiments/run.js';
+import { cellPoints, type ExperimentResult } from '../experiments/run.js';
+import { policyLabel, type ThresholdPolicy } from '../eval/threshold.js';
 import { csvTable, formatNumber, formatPercent, markdownTable, type Cell as TableCell } from './tables.js';
 
 export function scoreAnalyses(r: ExperimentResult): ScoreAnalysis[][] {
@@ -184,6 +185,41 @@ export function measureGroupSection(r: ExperimentResult): string[] {
       rows.map((x) => [x.dataset, x.detector, x.k, x.score, x.group, x.label, x.traces, formatNumber(x.num), formatNumber(x.den), formatPercent(x.pooled, 2), formatPercent(x.maxTrace, 2)]),
       ['l', 'l', 'r', 'l', 'l', 'l', 'r', 'r', 'r', 'r', 'r'],
     ),
+    '',
+  ];
+}
+
+/**
+ * Warrender et al. 1999 count detection per program as the share of intrusion TRACES detected, then
+ * average over programs; stidebench's headline counts intrusions (files or folders). Both side by side,
+ * one row per (dataset, detector, k) at the headline frame and threshold, plus the mean over datasets.
+ */
+export function programAverageSection(r: ExperimentResult, frameIndex: number, policy: ThresholdPolicy): string[] {
+  if (!r.experiment.report?.perProgram) return [];
+  const rows: TableCell[][] = [];
+  const groups = new Map<string, { rates: number[]; intr: number[] }>();
+  for (const c of r.cells) {
+    const p = cellPoints(c, [policy])[frameIndex];
+    if (!p || p.attackTraces === 0) continue;
+    rows.push([c.dataset, c.detector, c.k, `${p.detectedTraces}/${p.attackTraces}`, formatPercent(p.detectionRate), `${p.detectedIntrusions}/${p.intrusions}`, formatPercent(p.intrusionDetectionRate)]);
+    const key = `${c.detector}\u0000${c.k}`;
+    const g = groups.get(key) ?? { rates: [], intr: [] };
+    g.rates.push(p.detectionRate!);
+    g.intr.push(p.intrusionDetectionRate!);
+    groups.set(key, g);
+  }
+  if (rows.length === 0) return [];
+  for (const [key, g] of groups) {
+    const [det, k] = key.split('\u0000') as [string, string];
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    rows.push([`**mean of ${g.rates.length} programs**`, det, Number(k), '', formatPercent(mean(g.rates)), '', formatPercent(mean(g.intr))]);
+  }
+  return [
+    `## Per program: intrusion traces and intrusions detected (frame ${r.experiment.frames[frameIndex]}, ${policyLabel(policy)})`,
+    '',
+    'Warrender et al. 1999 report the share of intrusion traces detected per program and average it over programs; the intrusion column counts attack files/folders with an alarm (as the headline).',
+    '',
+    markdownTable(['dataset', 'detector', 'k', 'intrusion traces detected', 'trace TPR', 'intrusions detected', 'intrusion TPR'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r']),
     '',
   ];
 }
