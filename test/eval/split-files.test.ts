@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chronological, parseSplitFile, splitTraces, startTimeFromName } from '../../src/eval/split.js';
-import type { Split } from '../../src/experiments/schema.js';
+import { chronological, parseSplitFile, splitTraces, startTimeFromName } from '../../src/prepare/split.js';
+import type { Split } from '../../src/prepare/split-schema.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');

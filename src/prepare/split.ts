@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { InputError } from '../errors.js';
-import { seededShuffle } from './random.js';
-import type { Selection, Split } from '../experiments/schema.js';
+import { seededShuffle } from '../eval/random.js';
+import type { Selection, Split } from './split-schema.js';
 import type { TraceMeta } from '../traces/trace.js';
 
 export interface SplitResult<T> {
@@ -153,12 +153,12 @@ function splitByFile<T extends Lengthed>(traces: readonly T[], split: Split, sub
     if (!g) throw new InputError(`${e.path} is not a trace file of the dataset`, { file: list.file, line: e.line, expected: 'a path relative to the dataset root, as in its manifest' });
     listed.add(e.path);
     for (const t of g) {
-      if (t.label === 'attack' && e.role !== 'test') throw new InputError(`${e.path} is an attack trace and cannot be used for ${e.role}`, { file: list.file, line: e.line });
+      if (t.label !== 'normal' && e.role !== 'test') throw new InputError(`${e.path} is an attack trace and cannot be used for ${e.role}`, { file: list.file, line: e.line });
       if (t.calls.length < split.minLength) {
-        droppedShort[t.label]++;
+        droppedShort[t.label === 'normal' ? 'normal' : 'attack']++;
         continue;
       }
-      if (t.label === 'attack') {
+      if (t.label !== 'normal') {
         listsAttack = true;
         out.attack.push(t);
       } else (e.role === 'training' ? out.train : e.role === 'calibration' ? out.calibrate : out.testNormal).push(t);
@@ -239,7 +239,7 @@ export function splitTraces<T extends Lengthed>(traces: readonly T[], split: Spl
   const tails: T[] = [];
   for (const t of traces) {
     if (t.calls.length < split.minLength) {
-      droppedShort[t.label]++;
+      droppedShort[t.label === 'normal' ? 'normal' : 'attack']++;
       continue;
     }
     if (t.label === 'normal' && split.prefix && t.calls.length >= split.prefix.minLength && t.calls.length > split.prefix.trainCalls) {
