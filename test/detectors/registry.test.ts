@@ -7,14 +7,19 @@
 import { describe, expect, it } from 'vitest';
 import { detectorKinds, loadDetector, onlineForm, onlineKinds, resolveSpec, saveDetector, trainModel } from '../../src/detectors/registry.js';
 import { parseExperiment } from '../../src/experiments/loader.js';
-import { Alphabet } from '../../src/traces/alphabet.js';
+import { Alphabet, UNKNOWN } from '../../src/traces/alphabet.js';
 import type { Trace } from '../../src/traces/trace.js';
 import { randomCalls } from '../helpers.js';
 
 function traces(a: Alphabet, n: number, len: number, alpha: number, seed: number, program: (i: number) => string): Trace[] {
   return Array.from({ length: n }, (_, i) => ({
     dataset: 't', source: `s${seed}-${i}`, pid: i, label: 'normal' as const, program: program(i), family: null, intrusion: null,
-    calls: Int32Array.from(randomCalls(len, alpha, seed * 100 + i), (x) => a.intern(`c${x}`)), alphabet: a,
+    // After freeze, names never seen map to the alphabet's <unknown> id, as the preparation pipeline does.
+    calls: Int32Array.from(randomCalls(len, alpha, seed * 100 + i), (x) => {
+      const id = a.intern(`c${x}`);
+      return id >= 0 ? id : a.idOf(UNKNOWN)!;
+    }),
+    alphabet: a,
   }));
 }
 
