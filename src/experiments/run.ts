@@ -11,6 +11,8 @@ import { packTraces, type PackedTraces } from '../eval/packed.js';
 import { cellKey, type CellCache } from '../eval/cache.js';
 import { makePool } from '../eval/pool.js';
 import { convergence, type ConvergencePoint } from '../eval/analysis.js';
+import { expandScores, extrasFor } from '../eval/score-analysis.js';
+import type { TraceScoreSpec } from '../eval/trace-scores.js';
 import { operatingPoint, type OperatingPointMetrics } from '../eval/metrics.js';
 import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
 import type { Experiment } from './schema.js';
@@ -26,6 +28,8 @@ export interface ConvergenceCurve {
 
 export interface ExperimentResult {
   experiment: Experiment;
+  /** The trace scores of analysis.scores, expanded (one per frame for LFC scores without a frame). */
+  scores: TraceScoreSpec[];
   datasets: DatasetSummary[];
   cells: Cell[];
   policies: ThresholdPolicy[];
@@ -81,6 +85,9 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const curves: ConvergenceCurve[] = [];
   const notes: string[] = [];
   const total = exp.datasets.length * exp.detectors.length * exp.k.length;
+  const scores = expandScores(exp.analysis?.scores ?? [], exp.frames);
+  const extras = extrasFor({ scores, syscallMetrics: exp.analysis?.syscallMetrics ?? false });
+  const hasExtras = Object.keys(extras).length > 0;
   progress.start(total, 'cells');
   try {
     for (const entry of exp.datasets) {
@@ -101,14 +108,14 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
           cells.push(undefined as unknown as Cell);
           const what = `${label} ${det.label} k=${k}`;
           const spec = { kind: det.kind, scope: det.scope, resetOn: [...det.resetOn], params: { ...det.params } };
-          const key = opts.cache ? cellKey({ data, label, spec, k, frames: exp.frames }) : '';
+          const key = opts.cache ? cellKey({ data, label, spec, k, frames: exp.frames, ...(hasExtras ? { extras } : {}) }) : '';
           const cached = opts.cache?.get(key);
           if (cached) {
             cells[slot] = cached;
             progress.tick(`${what} (cached)`);
             continue;
           }
-          const task: CellTask = { dataKey, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], alphabet: names, ...packed };
+          const task: CellTask = { dataKey, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], ...(hasExtras ? { extras } : {}), alphabet: names, ...packed };
           const done = (cell: Cell): void => {
             cells[slot] = cell;
             opts.cache?.put(key, cell);
@@ -132,7 +139,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     progress.stop();
     await pool?.destroy();
   }
-  return { experiment: exp, datasets, cells, policies: experimentPolicies(exp), convergence: curves, notes };
+  return { experiment: exp, scores, datasets, cells, policies: experimentPolicies(exp), convergence: curves, notes };
 }
 
 const pointsMemo = new WeakMap<Cell, Map<string, OperatingPointMetrics[]>>();
