@@ -21,6 +21,8 @@ export interface TraceMeta {
   intrusion: string | null;
   /** Host / VM the process ran on (the paper's VM id); null when unknown. */
   host?: string | null;
+  /** Recordings with a time-stamped exploit (LID-DS): the exploit time and this trace's first call at or after it. */
+  exploit?: { time: number; call: number };
 }
 
 /**
