@@ -3,6 +3,7 @@
 // and tables all derive from these summaries without rescoring.
 
 import { summarizeFrame, type FrameSummary } from './frame.js';
+import { alarmStreams, exploitFrame, splitWindow, type ExploitFrame } from './exploit-metrics.js';
 import type { Model } from '../detectors/types.js';
 import type { Trace, TraceMeta } from '../traces/trace.js';
 
@@ -13,6 +14,10 @@ export interface ScoredTrace {
   mismatches: number;
   /** One summary per frame, aligned with the frames list given to scoreTraces. */
   frames: FrameSummary[];
+  /** Traces of exploit recordings (LID-DS): per frame, the signal split at the exploit time. */
+  exploit?: ExploitFrame[];
+  /** Traces of time-stamped recordings without exploit: per frame, alarm streams per LFC level. */
+  streams?: Int32Array[];
 }
 
 export function scoreTrace(model: Model, trace: Trace, frames: readonly number[]): ScoredTrace {
@@ -26,6 +31,8 @@ export function scoreTrace(model: Model, trace: Trace, frames: readonly number[]
     windows: signal.length,
     mismatches,
     frames: frames.map((f) => summarizeFrame(signal, f)),
+    ...(trace.exploit ? { exploit: frames.map((f) => exploitFrame(signal, splitWindow(trace, trace.calls.length, signal.length), f)) } : {}),
+    ...(trace.exploit === null ? { streams: frames.map((f) => alarmStreams(signal, f)) } : {}),
   };
 }
 

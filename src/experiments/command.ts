@@ -11,6 +11,7 @@ import { runExperiment } from './run.js';
 import { resolveDataDir } from '../datasets/registry.js';
 import { makeProgress } from '../report/progress.js';
 import { resultFiles } from '../report/results.js';
+import { exploitFiles } from '../report/exploit.js';
 import { assertReplaceable, resultDirIn, writeResultDir } from '../report/write.js';
 
 export function registerRunCommand(program: Command): void {
@@ -44,6 +45,7 @@ export function registerRunCommand(program: Command): void {
       if (cache && !opts.quiet) process.stderr.write(`cache: ${cache.hits} cells reused, ${cache.misses} computed\n`);
       const shownFile = relative(process.cwd(), resolve(file)) || file;
       const files = await resultFiles(result, shownFile, dataDir, `stidebench run ${shownFile}`);
+      Object.assign(files, exploitFiles(result));
       writeResultDir(outDir, files);
       if (!opts.quiet) {
         const summary = String(files['summary.md']);

@@ -102,7 +102,7 @@ describe('LID-DS 2021 reader', () => {
   it("reads metadata written with single quotes (LID-DS replaces ' by \") and takes the label from the exploit flag", async () => {
     const p = recording2021('rec_d', SC, "{'container': [{'role': 'normal'}], 'exploit': false, 'time': {'exploit': []}}");
     const r = await both(p, meta('SCEN/test/normal_and_attack/rec_d.zip', 'attack'), { direction: 'enter', windows: 'thread' });
-    expect(r.traces.every((t) => t.label === 'normal' && t.exploit === undefined && t.intrusion === null && t.family === null)).toBe(true);
+    expect(r.traces.every((t) => t.label === 'normal' && t.exploit === null && t.intrusion === null && t.family === null)).toBe(true);
   });
 
   it('reports a missing member, a malformed line and an exploit without time as one InputError naming file and line', async () => {
@@ -205,8 +205,8 @@ describe('the committed LID-DS-format samples', () => {
     expect(a.files).toBe(11);
     const attacks = a.traces.filter((t) => t.label === 'attack');
     expect(new Set(attacks.map((t) => t.source)).size).toBe(3);
-    expect(attacks.every((t) => t.source.includes('/test/normal_and_attack/') && t.exploit !== undefined)).toBe(true);
-    expect(a.traces.filter((t) => t.label === 'normal').every((t) => t.exploit === undefined)).toBe(true);
+    expect(attacks.every((t) => t.source.includes('/test/normal_and_attack/') && t.exploit != null)).toBe(true);
+    expect(a.traces.filter((t) => t.label === 'normal').every((t) => t.exploit === null)).toBe(true);
     // The main thread of each attacked server runs before and after the exploit.
     for (const src of new Set(attacks.map((t) => t.source))) {
       const main = attacks.filter((t) => t.source === src).sort((x, y) => x.pid! - y.pid!)[0]!;

@@ -236,9 +236,9 @@ function finish(parser: LiddsRecordingParser, info: RecordingInfo, meta: FileMet
         }
       }
       for (let i = call; i < times.length; i++) if (!after(times[i]!)) late++;
-      (t as RawTrace & { exploit: ExploitMark }).exploit = { time: exploitTime, call };
+      t.exploit = { time: exploitTime, call } satisfies ExploitMark;
       timing.set(timingKey(t), { times, seq: g.seq.toArray() });
-    }
+    } else t.exploit = null;
     traces.push(t);
   }
   if (late > 0) warnings.push(`${parser.file}: ${late} events stamped before the exploit time come after the first event at or after it; they count as after`);
