@@ -12,9 +12,16 @@ import { resolveDataDir } from '../datasets/registry.js';
 import { makeProgress } from '../report/progress.js';
 import { resultFiles } from '../report/results.js';
 import { exploitFiles } from '../report/exploit.js';
+import type { RemoteRunner } from './run.js';
 import { assertReplaceable, resultDirIn, writeResultDir } from '../report/write.js';
 
-export function registerRunCommand(program: Command): void {
+/** How `run --queue` reaches remote workers (given by the CLI entry, so experiments/ never imports queue/). */
+export interface RemoteFactory {
+  defaultName: string;
+  open(url: string, name: string): Promise<RemoteRunner & { close(): Promise<void> }>;
+}
+
+export function registerRunCommand(program: Command, remoteFactory?: RemoteFactory): void {
   program
     .command('run')
     .description('run an experiment file and write results/<experiment>/ (summary.md, metrics.csv, metrics.json, provenance.json)')
@@ -25,7 +32,9 @@ export function registerRunCommand(program: Command): void {
     .option('-j, --jobs <n>', 'worker threads for cells (default: number of cores)', String(availableParallelism()))
     .option('--no-cache', 'ignore the scored-cell cache and recompute every cell')
     .option('--cache-dir <dir>', 'scored-cell cache folder (default: $STIDEBENCH_CACHE, then .cache/stidebench)')
-    .action(async (file: string, opts: { dataDir?: string; out: string; quiet?: boolean; jobs: string; cache: boolean; cacheDir?: string }) => {
+    .option('--queue <url>', 'compute the cells on `stidebench worker` processes through this Redis (redis://HOST:PORT)')
+    .option('--queue-name <name>', 'queue name (workers must use the same)', remoteFactory?.defaultName ?? 'stidebench-cells')
+    .action(async (file: string, opts: { dataDir?: string; out: string; quiet?: boolean; jobs: string; cache: boolean; cacheDir?: string; queue?: string; queueName: string }) => {
       const exp = loadExperiment(file);
       // Checked before any work: the results folder stays inside --out and never replaces a non-result folder.
       const outDir = resultDirIn(opts.out, exp.name);
@@ -41,7 +50,14 @@ export function registerRunCommand(program: Command): void {
         process.exit(130);
       };
       process.once('SIGINT', onSigint);
-      const result = await runExperiment(exp, { dataDir, progress: makeProgress(Boolean(opts.quiet)), jobs, cache });
+      if (opts.queue !== undefined && remoteFactory === undefined) throw new InputError('option --queue is not available in this build');
+      const remote = opts.queue !== undefined ? await remoteFactory!.open(opts.queue, opts.queueName) : undefined;
+      let result;
+      try {
+        result = await runExperiment(exp, { dataDir, progress: makeProgress(Boolean(opts.quiet)), jobs: remote ? 1 : jobs, cache, remote });
+      } finally {
+        await remote?.close();
+      }
       if (cache && !opts.quiet) process.stderr.write(`cache: ${cache.hits} cells reused, ${cache.misses} computed\n`);
       const shownFile = relative(process.cwd(), resolve(file)) || file;
       const files = await resultFiles(result, shownFile, dataDir, `stidebench run ${shownFile}`);

@@ -7,7 +7,7 @@ import { InputError } from '../errors.js';
 import { getDataset, resolveDataDir } from '../datasets/registry.js';
 import { loadDatasetAsync } from '../datasets/load.js';
 import { Alphabet } from '../traces/alphabet.js';
-import { namesNeeded } from '../detectors/registry.js';
+import { namesNeeded, type DetectorSpec } from '../detectors/registry.js';
 import type { Cell } from '../eval/cell.js';
 import { runTask, type CellTask } from '../eval/cell-worker.js';
 import { packTraces, type PackedTraces } from '../eval/packed.js';
@@ -79,7 +79,31 @@ function sumCalls(ts: readonly { calls: { length: number } }[]): number {
   return n;
 }
 
+/**
+ * One cell described as data: what a worker on another machine needs to prepare the dataset with the
+ * same code (entry + names interned before the alphabet freezes) and to check its data are the same
+ * (manifest checksum, hash of the prepared traces and alphabet) before scoring.
+ */
+export interface RemoteCell {
+  entry: DatasetEntry;
+  internNames: string[];
+  dataHash: string;
+  checksum: string;
+  dataset: string;
+  detectorLabel: string;
+  detector: DetectorSpec;
+  k: number;
+  frames: number[];
+}
+
+/** Computes cells somewhere else (a job queue); resolves to the same Cell runCell gives. */
+export interface RemoteRunner {
+  run(cell: RemoteCell): Promise<Cell>;
+}
+
 export interface RunOptions {
+  /** Cells are computed by this runner (e.g. BullMQ workers) instead of threads here. */
+  remote?: RemoteRunner;
   dataDir?: string;
   progress?: Progress;
   /** Worker threads for cells (1 = in this thread). Results are identical for every value. */
@@ -99,7 +123,71 @@ function dataHash(sets: readonly PackedTraces[], alphabet: readonly string[]): s
   return h.digest('hex');
 }
 
-type Part = Pick<Experiment['datasets'][number], 'name' | 'split' | 'mapNames'>;
+type DatasetEntry = Experiment['datasets'][number];
+type Part = Pick<DatasetEntry, 'name' | 'split' | 'mapNames'>;
+
+/** Names every detector of the experiment needs in the alphabet (interned before it freezes). */
+export function internNames(exp: Experiment): string[] {
+  return exp.detectors.flatMap((d) => [...namesNeeded(d)]);
+}
+
+/** One dataset entry loaded, split, encoded in one alphabet and packed: what every cell of it reads. */
+export interface PreparedEntry {
+  label: string;
+  summary: DatasetSummary;
+  train: Trace[];
+  packed: { train: PackedTraces; calibrate: PackedTraces; testNormal: PackedTraces; attack: PackedTraces };
+  names: string[];
+  /** sha256 over the alphabet and the packed traces (computed on demand). */
+  dataHash(): string;
+}
+
+/** Loads, splits, encodes and packs one dataset entry (and the datasets mixed `with` it). */
+export async function prepareEntry(entry: DatasetEntry, intern: readonly string[], dataDir: string): Promise<PreparedEntry> {
+  const parts = [];
+  for (const part of [entry, ...entry.with]) parts.push(await loadPart(part, dataDir));
+  const manifest = parts[0]!.manifest;
+  const loaded = { files: parts.reduce((n, p) => n + p.files, 0), warnings: parts.flatMap((p) => p.warnings.map((w) => (p.name === entry.name ? w : `${p.name}: ${w}`))) };
+  const split = {
+    train: parts.flatMap((p) => p.split.train),
+    calibrate: parts.flatMap((p) => p.split.calibrate),
+    testNormal: parts.flatMap((p) => p.split.testNormal),
+    attack: parts.flatMap((p) => p.split.attack),
+    droppedShort: { normal: parts.reduce((n, p) => n + p.split.droppedShort.normal, 0), attack: parts.reduce((n, p) => n + p.split.droppedShort.attack, 0) },
+  };
+  // One dense alphabet per dataset: training first, then frozen so unseen calls share one id.
+  const alphabet = new Alphabet();
+  const train = split.train.map((t) => alphabet.encode(t));
+  for (const n of intern) alphabet.intern(n);
+  alphabet.freeze();
+  const enc = (ts: RawTrace[]): Trace[] => ts.map((t) => alphabet.encode(t));
+  const calibrate = enc(split.calibrate);
+  const testNormal = enc(split.testNormal);
+  const attack = enc(split.attack);
+  const label = entry.as ?? entry.name;
+  const summary: DatasetSummary = {
+    name: entry.name,
+    label,
+    manifest: `datasets/${manifest.name}/manifest.json`,
+    checksum: parts.length === 1 ? manifestChecksum(manifest.files ?? {}) : manifestChecksum(Object.fromEntries(parts.map((p) => [p.name, manifestChecksum(p.manifest.files ?? {})]))),
+    files: loaded.files,
+    // Paths relative to the data directory, so summaries do not depend on where the data lives.
+    warnings: loaded.warnings.map((w) => w.split(dataDir + sep).join('')),
+    alphabet: alphabet.size,
+    trainTraces: train.length,
+    trainCalls: sumCalls(train),
+    calibrateTraces: calibrate.length,
+    testNormalTraces: testNormal.length,
+    testNormalCalls: sumCalls(testNormal),
+    attackTraces: attack.length,
+    attackCalls: sumCalls(attack),
+    droppedShort: split.droppedShort,
+  };
+  const packed = { train: packTraces(train), calibrate: packTraces(calibrate), testNormal: packTraces(testNormal), attack: packTraces(attack) };
+  const names = [...alphabet.allNames()];
+  let hash: string | undefined;
+  return { label, summary, train, packed, names, dataHash: () => (hash ??= dataHash(Object.values(packed), names)) };
+}
 
 /** Loads and splits one dataset (the main one of an entry, or one it is mixed `with`). */
 async function loadPart(part: Part, dataDir: string) {
@@ -137,49 +225,11 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   progress.start(total, 'cells');
   try {
     for (const entry of exp.datasets) {
-      const parts = [];
-      for (const part of [entry, ...entry.with]) parts.push(await loadPart(part, dataDir));
-      const manifest = parts[0]!.manifest;
-      const loaded = { files: parts.reduce((n, p) => n + p.files, 0), warnings: parts.flatMap((p) => p.warnings.map((w) => (p.name === entry.name ? w : `${p.name}: ${w}`))) };
-      const split = {
-        train: parts.flatMap((p) => p.split.train),
-        calibrate: parts.flatMap((p) => p.split.calibrate),
-        testNormal: parts.flatMap((p) => p.split.testNormal),
-        attack: parts.flatMap((p) => p.split.attack),
-        droppedShort: { normal: parts.reduce((n, p) => n + p.split.droppedShort.normal, 0), attack: parts.reduce((n, p) => n + p.split.droppedShort.attack, 0) },
-      };
-      // One dense alphabet per dataset: training first, then frozen so unseen calls share one id.
-      const alphabet = new Alphabet();
-      const train = split.train.map((t) => alphabet.encode(t));
-      for (const d of exp.detectors) for (const n of namesNeeded(d)) alphabet.intern(n);
-      alphabet.freeze();
-      const enc = (ts: RawTrace[]): Trace[] => ts.map((t) => alphabet.encode(t));
-      const calibrate = enc(split.calibrate);
-      const testNormal = enc(split.testNormal);
-      const attack = enc(split.attack);
-      const label = entry.as ?? entry.name;
-      datasets.push({
-        name: entry.name,
-        label,
-        manifest: `datasets/${manifest.name}/manifest.json`,
-        checksum: parts.length === 1 ? manifestChecksum(manifest.files ?? {}) : manifestChecksum(Object.fromEntries(parts.map((p) => [p.name, manifestChecksum(p.manifest.files ?? {})]))),
-        files: loaded.files,
-        // Paths relative to the data directory, so summaries do not depend on where the data lives.
-        warnings: loaded.warnings.map((w) => w.split(dataDir + sep).join('')),
-        alphabet: alphabet.size,
-        trainTraces: train.length,
-        trainCalls: sumCalls(train),
-        calibrateTraces: calibrate.length,
-        testNormalTraces: testNormal.length,
-        testNormalCalls: sumCalls(testNormal),
-        attackTraces: attack.length,
-        attackCalls: sumCalls(attack),
-        droppedShort: split.droppedShort,
-      });
-      const packed = { train: packTraces(train), calibrate: packTraces(calibrate), testNormal: packTraces(testNormal), attack: packTraces(attack) };
-      const names = [...alphabet.allNames()];
+      const prep = await prepareEntry(entry, internNames(exp), dataDir);
+      const { label, packed, names, train } = prep;
+      datasets.push(prep.summary);
       const dataKey = `${process.pid}/${++runCounter}/${label}`;
-      const data = opts.cache ? dataHash(Object.values(packed), names) : '';
+      const data = opts.cache || opts.remote ? prep.dataHash() : '';
       for (const det of exp.detectors) {
         for (const k of exp.k) {
           const slot = cells.length;
@@ -193,12 +243,17 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
             progress.tick(`${what} (cached)`);
             continue;
           }
-          const task: CellTask = { dataKey, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], alphabet: names, ...packed };
           const done = (cell: Cell): void => {
             cells[slot] = cell;
             opts.cache?.put(key, cell);
             progress.tick(what);
           };
+          if (opts.remote) {
+            const job: RemoteCell = { entry, internNames: internNames(exp), dataHash: data, checksum: prep.summary.checksum, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames] };
+            pending.push(opts.remote.run(job).then(done));
+            continue;
+          }
+          const task: CellTask = { dataKey, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], alphabet: names, ...packed };
           if (pool) pending.push(pool.run(task).then(done));
           else {
             done(runTask(task));
