@@ -164,7 +164,10 @@ last --frame windows reaches the threshold. A per-program stide model is watched
 of its program databases. Each process's first alarm is printed, then at most one line per --frame
 windows while it stays in alarm (all alarming windows are counted in the summary).
 Live sources run strace -f -q -ttt; events are read in 10 ms batches, and --on-alarm stop|kill acts
-once per process, right after the call that completed the alarming window.
+once per process, when the batch holding the call that completed the alarming window is read. It acts
+only on a pid > 1 that the stream showed created by the watched command (or given with --pid) and that
+the kernel reports traced by watch's own strace (TracerPid); any other target is reported as
+action=refused, so forged event lines cannot make watch signal a process outside the watched tree.
 Exit status: the watched command's (with -- CMD), else 0; errors exit 1.`,
     )
     .action(async (cmd: string[], flags: WatchFlags) => {
