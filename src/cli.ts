@@ -10,7 +10,7 @@ import { registerDatasetCommands } from './datasets/commands.js';
 import { registerBenchCommand } from './bench/command.js';
 import { registerLiveCommands } from './live/commands.js';
 import { registerWorkerCommand } from './queue/command.js';
-import { QueueRunner } from './queue/coordinator.js';
+import { QueueRunner, queueStatusLine } from './queue/coordinator.js';
 import { DEFAULT_QUEUE_NAME } from './queue/connection.js';
 
 const program = new Command();
@@ -21,7 +21,10 @@ program
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(str) });
 
-registerRunCommand(program, { defaultName: DEFAULT_QUEUE_NAME, open: (url, name) => QueueRunner.open({ url, name }) });
+registerRunCommand(program, {
+  defaultName: DEFAULT_QUEUE_NAME,
+  open: (url, name, status) => QueueRunner.open({ url, name, ...(status ? { onStatus: (n) => status(queueStatusLine(name, n)) } : {}) }),
+});
 registerDetectCommand(program);
 registerDatasetCommands(program);
 registerBenchCommand(program);

@@ -18,7 +18,7 @@ import { assertReplaceable, resultDirIn, writeResultDir } from '../report/write.
 /** How `run --queue` reaches remote workers (given by the CLI entry, so experiments/ never imports queue/). */
 export interface RemoteFactory {
   defaultName: string;
-  open(url: string, name: string): Promise<RemoteRunner & { close(): Promise<void> }>;
+  open(url: string, name: string, status?: (line: string) => void): Promise<RemoteRunner & { close(): Promise<void> }>;
 }
 
 export function registerRunCommand(program: Command, remoteFactory?: RemoteFactory): void {
@@ -51,7 +51,7 @@ export function registerRunCommand(program: Command, remoteFactory?: RemoteFacto
       };
       process.once('SIGINT', onSigint);
       if (opts.queue !== undefined && remoteFactory === undefined) throw new InputError('option --queue is not available in this build');
-      const remote = opts.queue !== undefined ? await remoteFactory!.open(opts.queue, opts.queueName) : undefined;
+      const remote = opts.queue !== undefined ? await remoteFactory!.open(opts.queue, opts.queueName, opts.quiet ? undefined : (line) => process.stderr.write(`${line}\n`)) : undefined;
       let result;
       try {
         result = await runExperiment(exp, { dataDir, progress: makeProgress(Boolean(opts.quiet)), jobs: remote ? 1 : jobs, cache, remote });

@@ -5,7 +5,6 @@
 // mid-cell loses its lock and BullMQ's stalled-job check hands the cell to another worker. A job that
 // fails for good (e.g. a worker's data differ from the coordinator's) stops the run with its reason.
 
-import { hostname } from 'node:os';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { InputError } from '../errors.js';
 import type { Cell } from '../eval/cell.js';
@@ -19,8 +18,9 @@ export interface QueueRunnerOptions {
   name?: string;
   /** Attempts per cell when a worker's computation throws (default 3); stalls (dead workers) are retried by BullMQ. */
   attempts?: number;
-  /** Called with queue counts while cells are pending. */
-  onStatus?: (s: { waiting: number; active: number; completed: number; failed: number }) => void;
+  /** Called every `statusMs` (default 10 s) with the queue's counts while cells are pending. */
+  onStatus?: (s: { waiting: number; active: number; completed: number; failed: number; pending: number }) => void;
+  statusMs?: number;
 }
 
 /** The job id of a cell: the same content hash the local cell cache uses. */
@@ -29,6 +29,9 @@ export function remoteCellKey(c: RemoteCell): string {
 }
 
 export class QueueRunner implements RemoteRunner {
+  private pending = 0;
+  private timer: NodeJS.Timeout | undefined;
+
   private constructor(
     private readonly queue: Queue<RemoteCell, CellResult>,
     private readonly events: QueueEvents,
@@ -48,6 +51,21 @@ export class QueueRunner implements RemoteRunner {
   }
 
   async run(c: RemoteCell): Promise<Cell> {
+    this.pending++;
+    if (this.opts.onStatus && this.timer === undefined) {
+      this.timer = setInterval(() => {
+        void this.counts().then((n) => this.opts.onStatus!({ ...n, pending: this.pending }), () => {});
+      }, this.opts.statusMs ?? 10_000);
+      this.timer.unref();
+    }
+    try {
+      return await this.runOne(c);
+    } finally {
+      this.pending--;
+    }
+  }
+
+  private async runOne(c: RemoteCell): Promise<Cell> {
     const jobId = remoteCellKey(c);
     let job: Job<RemoteCell, CellResult> | undefined = await this.queue.getJob(jobId);
     if (job !== undefined) {
@@ -79,9 +97,15 @@ export class QueueRunner implements RemoteRunner {
   }
 
   async close(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
     await this.events.close();
     await this.queue.close();
   }
 }
 
-export const coordinatorId = (): string => `${hostname()}:${process.pid}`;
+/** One progress line from the queue's counts. */
+export function queueStatusLine(name: string, n: { waiting: number; active: number; completed: number; pending: number }): string {
+  const idle = n.active === 0 && n.waiting > 0 ? ' (is any `stidebench worker` running?)' : '';
+  return `queue ${name}: ${n.pending} cells of this run pending; ${n.waiting} waiting, ${n.active} being computed${idle}, ${n.completed} completed`;
+}
+
