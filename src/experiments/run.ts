@@ -86,7 +86,8 @@ function sumCalls(ts: readonly { calls: { length: number } }[]): number {
  */
 export interface RemoteCell {
   entry: DatasetEntry;
-  internNames: string[];
+  /** The experiment's detectors (they decide which names the alphabet holds before it freezes). */
+  detectors: Experiment['detectors'];
   dataHash: string;
   checksum: string;
   dataset: string;
@@ -126,10 +127,6 @@ function dataHash(sets: readonly PackedTraces[], alphabet: readonly string[]): s
 type DatasetEntry = Experiment['datasets'][number];
 type Part = Pick<DatasetEntry, 'name' | 'split' | 'mapNames'>;
 
-/** Names every detector of the experiment needs in the alphabet (interned before it freezes). */
-export function internNames(exp: Experiment): string[] {
-  return exp.detectors.flatMap((d) => [...namesNeeded(d)]);
-}
 
 /** One dataset entry loaded, split, encoded in one alphabet and packed: what every cell of it reads. */
 export interface PreparedEntry {
@@ -143,7 +140,7 @@ export interface PreparedEntry {
 }
 
 /** Loads, splits, encodes and packs one dataset entry (and the datasets mixed `with` it). */
-export async function prepareEntry(entry: DatasetEntry, intern: readonly string[], dataDir: string): Promise<PreparedEntry> {
+export async function prepareEntry(entry: DatasetEntry, detectors: Experiment['detectors'], dataDir: string): Promise<PreparedEntry> {
   const parts = [];
   for (const part of [entry, ...entry.with]) parts.push(await loadPart(part, dataDir));
   const manifest = parts[0]!.manifest;
@@ -158,7 +155,7 @@ export async function prepareEntry(entry: DatasetEntry, intern: readonly string[
   // One dense alphabet per dataset: training first, then frozen so unseen calls share one id.
   const alphabet = new Alphabet();
   const train = split.train.map((t) => alphabet.encode(t));
-  for (const n of intern) alphabet.intern(n);
+  for (const d of detectors) for (const n of namesNeeded(d)) alphabet.intern(n);
   alphabet.freeze();
   const enc = (ts: RawTrace[]): Trace[] => ts.map((t) => alphabet.encode(t));
   const calibrate = enc(split.calibrate);
@@ -225,7 +222,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   progress.start(total, 'cells');
   try {
     for (const entry of exp.datasets) {
-      const prep = await prepareEntry(entry, internNames(exp), dataDir);
+      const prep = await prepareEntry(entry, exp.detectors, dataDir);
       const { label, packed, names, train } = prep;
       datasets.push(prep.summary);
       const dataKey = `${process.pid}/${++runCounter}/${label}`;
@@ -249,7 +246,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
             progress.tick(what);
           };
           if (opts.remote) {
-            const job: RemoteCell = { entry, internNames: internNames(exp), dataHash: data, checksum: prep.summary.checksum, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames] };
+            const job: RemoteCell = { entry, detectors: exp.detectors, dataHash: data, checksum: prep.summary.checksum, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames] };
             pending.push(opts.remote.run(job).then(done));
             continue;
           }
