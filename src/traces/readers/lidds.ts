@@ -158,8 +158,9 @@ export class LiddsRecordingParser {
   private parseLine(raw: string): void {
     this.line++;
     const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (text.trim() === '') return;
-    const f = text.split(' ');
+    if (text.length === 0 || text.trim() === '') return;
+    // Only the leading fields matter; params (which can be long) are never split.
+    const f = text.split(' ', this.year === 2021 ? 7 : 8);
     let name: string;
     let dir: string;
     let tid: string;
