@@ -47,7 +47,7 @@ analysis: { bootstrap: 0, plots: false, convergence: false }
 `;
 const TINY = `
 name: scale-tiny
-description: many tiny cells (toy-server, 32 KB of calls): the cost of a cell is mostly what surrounds the scoring.
+description: many tiny cells on toy-server, where the cost of a cell is mostly what surrounds the scoring
 datasets:
   - name: toy-server
     split: { seed: 1, train: { subset: train } }
