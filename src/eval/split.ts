@@ -76,7 +76,7 @@ export function splitTraces<T extends Lengthed>(traces: readonly T[], split: Spl
   const tails: T[] = [];
   for (const t of traces) {
     if (t.calls.length < split.minLength) {
-      droppedShort[t.label]++;
+      droppedShort[t.label === 'normal' ? 'normal' : 'attack']++;
       continue;
     }
     if (t.label === 'normal' && split.prefix && t.calls.length >= split.prefix.minLength && t.calls.length > split.prefix.trainCalls) {

@@ -32,9 +32,10 @@ export function registerRunCommand(program: Command, remoteFactory?: RemoteFacto
     .option('-j, --jobs <n>', 'worker threads for cells (default: number of cores)', String(availableParallelism()))
     .option('--no-cache', 'ignore the scored-cell cache and recompute every cell')
     .option('--cache-dir <dir>', 'scored-cell cache folder (default: $STIDEBENCH_CACHE, then .cache/stidebench)')
+    .option('--strict', 'refuse registered data that fails its manifest checksums (default: a warning)')
     .option('--queue <url>', 'compute the cells on `stidebench worker` processes through this Redis (redis://HOST:PORT)')
     .option('--queue-name <name>', 'queue name (workers must use the same)', remoteFactory?.defaultName ?? 'stidebench-cells')
-    .action(async (file: string, opts: { dataDir?: string; out: string; quiet?: boolean; jobs: string; cache: boolean; cacheDir?: string; queue?: string; queueName: string }) => {
+    .action(async (file: string, opts: { dataDir?: string; out: string; quiet?: boolean; jobs: string; cache: boolean; cacheDir?: string; strict?: boolean; queue?: string; queueName: string }) => {
       const exp = loadExperiment(file);
       // Checked before any work: the results folder stays inside --out and never replaces a non-result folder.
       const outDir = resultDirIn(opts.out, exp.name);
@@ -54,10 +55,11 @@ export function registerRunCommand(program: Command, remoteFactory?: RemoteFacto
       const remote = opts.queue !== undefined ? await remoteFactory!.open(opts.queue, opts.queueName, opts.quiet ? undefined : (line) => process.stderr.write(`${line}\n`)) : undefined;
       let result;
       try {
-        result = await runExperiment(exp, { dataDir, progress: makeProgress(Boolean(opts.quiet)), jobs: remote ? 1 : jobs, cache, remote });
+        result = await runExperiment(exp, { dataDir, progress: makeProgress(Boolean(opts.quiet)), jobs: remote ? 1 : jobs, cache, strict: opts.strict, remote });
       } finally {
         await remote?.close();
       }
+      for (const n of result.notes) process.stderr.write(`stidebench: warning: ${n}\n`);
       if (cache && !opts.quiet) process.stderr.write(`cache: ${cache.hits} cells reused, ${cache.misses} computed\n`);
       const shownFile = relative(process.cwd(), resolve(file)) || file;
       const files = await resultFiles(result, shownFile, dataDir, `stidebench run ${shownFile}`);

@@ -21,9 +21,10 @@
 // our own strace traces it right now (`TracerPid` in /proc/PID/status). Forged lines can change none of
 // (1) and (3), so they cannot make watch signal anything outside the watched tree.
 //
-// Databases: xenids and shared-scope stide models have one database. A per-program stide model is
-// watched against the union of its program databases (a live stream does not say which program a pid
-// runs before its execve, and the union is exactly what a shared model trained on the same data holds).
+// Detectors: any registered kind with an online form (src/detectors/registry.ts onlineForm); each full
+// window of a process is tested by it. A per-program model is watched against the union of its program
+// databases (a live stream does not say which program a pid runs before its execve, and the union is
+// what a shared model trained on the same data holds).
 //
 // Alarm reports are rate limited: the first alarm of a process is reported, then at most one report per
 // `frame` windows of that process while it stays in alarm. Every alarming window is still counted.
@@ -35,8 +36,9 @@ import { delimiter, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { WindowSet } from '../detectors/window-set.js';
-import { ALARM, OnlineDetector, resetMask, type ProcessState } from '../detectors/xenids.js';
+import { onlineForm } from '../detectors/registry.js';
+import { resetMask } from '../detectors/xenids.js';
+import { ALARM, OnlineDetector, type ProcessState } from './online.js';
 import { InputError } from '../errors.js';
 import { minAlarmLfc, policyLabel, type ThresholdPolicy } from '../eval/threshold.js';
 import type { SyscallTable } from '../traces/trace.js';
@@ -125,19 +127,6 @@ interface ProcInfo {
   acted: boolean;
 }
 
-/** The union of a model's databases: what a per-program stide model is watched against. */
-export function watchDatabase(model: SavedModel): WindowSet {
-  const shared = model.dbs.get('*');
-  if (shared !== undefined && model.dbs.size === 1) return shared;
-  const union = new WindowSet(model.config.k);
-  for (const db of model.dbs.values()) {
-    const { windows, counts } = db.export();
-    const k = db.k;
-    for (let i = 0; i < counts.length; i++) union.add(windows, i * k, counts[i]!);
-  }
-  return union;
-}
-
 /**
  * The detector side of watch: an EventSink that feeds the OnlineDetector, writes rate-limited alarm
  * reports and keeps the summary. Usable on its own (tests push events directly).
@@ -188,7 +177,7 @@ export class Watcher implements EventSink {
     this.out = opts.out ?? process.stdout;
     this.alarmLog = opts.keepReports ? [] : null;
     this.names = model.alphabet.allNames();
-    this.detector = new OnlineDetector(watchDatabase(model), {
+    this.detector = new OnlineDetector(onlineForm(model.detector), {
       minAlarmLfc: this.minLfc,
       frame: opts.frame,
       resetMask: resetMask(model.alphabet, model.config.resetOn),
