@@ -27,6 +27,11 @@ export interface Model {
   readonly dbBytes: number;
   /** Per-window mismatch signal of one trace (length = number of windows the detector forms). */
   score(trace: Trace): Uint8Array;
+  /**
+   * Optional allocation-free form of score: writes the signal into out[0 ..] (out.length >=
+   * trace.calls.length) and returns the number of windows. Callers go through eval's signalInto.
+   */
+  scoreInto?(trace: Trace, out: Uint8Array): number;
 }
 
 /** What a detector is asked to build: kind, scope, reset calls and its (unvalidated) params. */

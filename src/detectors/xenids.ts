@@ -76,6 +76,26 @@ export class XenidsModel implements Model {
     }
     return out;
   }
+
+  /** Reset masks by alphabet (a test set shares one alphabet, so this is computed once, not per trace). */
+  private masks = new WeakMap<Alphabet, Uint8Array>();
+
+  scoreInto(trace: Trace, out: Uint8Array): number {
+    let mask = this.masks.get(trace.alphabet);
+    if (mask === undefined) this.masks.set(trace.alphabet, (mask = resetMask(trace.alphabet, this.config.resetOn)));
+    const calls = trace.calls;
+    const db = this.db;
+    let o = 0;
+    let start = 0;
+    for (let i = 1; i < calls.length; i++) {
+      if (isReset(mask, calls[i]!)) {
+        o += db.signalInto(calls, start, i, out, o);
+        start = i;
+      }
+    }
+    if (calls.length > 0) o += db.signalInto(calls, start, calls.length, out, o);
+    return o;
+  }
 }
 
 export function trainXenids(traces: readonly Trace[], k: number, resetOn: readonly string[] = DEFAULT_RESET_ON): XenidsModel {

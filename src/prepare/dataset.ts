@@ -12,7 +12,7 @@ import { loadDatasetAsync } from '../datasets/load.js';
 import type { Manifest } from '../datasets/manifest.js';
 import { describeProblems, verifyDataset } from '../datasets/verify.js';
 import type { DetectorSpec } from '../detectors/types.js';
-import { splitTraces } from '../eval/split.js';
+import { splitTraces } from './split.js';
 import { sunosToLinux } from '../traces/syscalls/index.js';
 import type { Alphabet } from '../traces/alphabet.js';
 import type { RawTrace, SyscallTable, Trace } from '../traces/trace.js';

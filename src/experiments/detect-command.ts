@@ -6,11 +6,11 @@ import type { Command } from 'commander';
 import { InputError } from '../errors.js';
 import { resolveTable } from '../traces/syscalls/index.js';
 import type { Label } from '../traces/trace.js';
-import { detectorKinds, getDetector, resolveSpec, trainModel } from '../detectors/registry.js';
+import { detectorKinds, getDetector, parseParamOptions, resolveSpec, trainModel } from '../detectors/registry.js';
 import type { DbScope } from '../detectors/types.js';
 import { INPUT_FORMATS, preparePaths, type InputFormat } from '../prepare/index.js';
-import { scoreTrace } from './score.js';
-import { countThreshold, firstAlarmWindow, alarms, ratioThreshold, type ThresholdPolicy } from './threshold.js';
+import { scoreTrace } from '../eval/score.js';
+import { countThreshold, firstAlarmWindow, alarms, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
 import { markdownTable, formatPercent } from '../report/tables.js';
 
 interface DetectOptions {
@@ -45,18 +45,6 @@ export function parsePolicy(threshold: string | undefined, ratio: string | undef
   }
   if (threshold !== undefined) return countThreshold(intOption('--threshold', threshold, 1));
   return countThreshold(Math.min(6, frame));
-}
-
-/** --param NAME=VALUE (repeatable): detector params; numbers, true/false, else strings. */
-export function parseParamOptions(items: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const item of items) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(item);
-    if (m === null) throw new InputError('bad --param', { text: item, expected: 'NAME=VALUE, e.g. --param minDistance=2' });
-    const v = m[2]!;
-    out[m[1]!] = v !== '' && Number.isFinite(Number(v)) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v;
-  }
-  return out;
 }
 
 function collect(v: string, prev: string[]): string[] {
