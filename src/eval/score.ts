@@ -9,6 +9,7 @@
 
 import { summarizeFramesInto, summaryInts, type FrameSummary } from './frame.js';
 import { alarmRunStarts } from './syscall-metrics.js';
+import { alarmStreams, exploitFrame, splitWindow, type ExploitFrame } from './exploit-metrics.js';
 import type { Model } from '../detectors/types.js';
 import type { Trace, TraceMeta } from '../traces/trace.js';
 
@@ -23,6 +24,10 @@ export interface ScoredTrace {
   runStarts?: Int32Array[];
   /** The detector's own trace measure num/den (Hofmeyr, Forrest), from the same scoring pass; when asked for. */
   measure?: { kind: 'hofmeyr' | 'forrest'; num: number; den: number } | null;
+  /** Traces of exploit recordings (LID-DS): per frame, the signal split at the exploit time. */
+  exploit?: ExploitFrame[];
+  /** Traces of time-stamped recordings without exploit: per frame, alarm streams per LFC level. */
+  streams?: Int32Array[];
 }
 
 /**
@@ -80,6 +85,9 @@ function scoreInto(model: Model, trace: Trace, frames: readonly number[], store:
   const out: ScoredTrace = { meta, length: trace.calls.length, windows: n, mismatches, frames: summarizeFramesInto(buf, n, frames, store, at) };
   if (extras.runs) out.runStarts = frames.map((f) => alarmRunStarts(buf.subarray(0, n), f));
   if (measure !== undefined) out.measure = measure;
+  // Time-stamped recordings (LID-DS): the same signal, split at the exploit time or as alarm streams.
+  if (trace.exploit) out.exploit = frames.map((f) => exploitFrame(buf.subarray(0, n), splitWindow(trace, trace.calls.length, n), f));
+  else if (trace.exploit === null) out.streams = frames.map((f) => alarmStreams(buf.subarray(0, n), f));
   return out;
 }
 
