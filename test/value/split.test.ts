@@ -16,7 +16,7 @@ function tr(source: string, label: Label, length = 10, pid: number | null = null
   return { dataset: 'd', source, pid, label, program: 'p', family: null, intrusion: null, calls: Int32Array.from({ length }, (_, i) => i) };
 }
 
-const split = (s: Partial<Split>): Split => ({ seed: 1, minLength: 0, ...s });
+const split = (s: Partial<Split>): Split => ({ seed: 1, minLength: 0, order: 'file', ...s });
 const sel = (s: Partial<Selection>): Selection => ({ ordered: false, unit: 'trace', ...s });
 const names = (ts: readonly T[]) => ts.map((t) => (t.pid === null ? t.source : `${t.source}#${t.pid}`));
 
