@@ -98,3 +98,15 @@ describe('the command line is in one place', () => {
     expect(importers).toEqual([]);
   });
 });
+
+describe('compiler settings', () => {
+  it('strict and noUncheckedIndexedAccess are on for every build (tsconfig.build.json extends tsconfig.json)', () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const base = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')) as { compilerOptions: Record<string, unknown> };
+    const build = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')) as { extends?: string; compilerOptions: Record<string, unknown> };
+    expect(base.compilerOptions).toMatchObject({ strict: true, noUncheckedIndexedAccess: true });
+    expect(build.extends).toBe('./tsconfig.json');
+    expect(build.compilerOptions['strict']).toBeUndefined();
+    expect(build.compilerOptions['noUncheckedIndexedAccess']).toBeUndefined();
+  });
+});
