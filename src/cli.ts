@@ -12,6 +12,7 @@ import { registerLiveCommands } from './live/commands.js';
 import { registerWorkerCommand } from './queue/command.js';
 import { QueueRunner, queueStatusLine } from './queue/coordinator.js';
 import { DEFAULT_QUEUE_NAME } from './queue/connection.js';
+import './studies/index.js'; // registers the studies `run` can dispatch to (study: NAME)
 
 const program = new Command();
 program

@@ -277,7 +277,7 @@ function analysisSections(r: ExperimentResult, an: FrameAnalysis[][], frameIndex
   return out;
 }
 
-function gitCommit(): string | null {
+export function gitCommit(): string | null {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
