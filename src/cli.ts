@@ -9,20 +9,7 @@ import { registerDetectCommand } from './experiments/detect-command.js';
 import { registerDatasetCommands } from './datasets/commands.js';
 import { registerBenchCommand } from './bench/command.js';
 import { registerLiveCommands } from './live/commands.js';
-
-const program = new Command();
-program
-  .name('stidebench')
-  .description('Evaluate and benchmark system-call sequence intrusion detectors (Stide and its family) on real labelled traces')
-  .version('0.1.0')
-  .showHelpAfterError()
-  .configureOutput({ outputError: (str, write) => write(str) });
-
-registerRunCommand(program);
-registerDetectCommand(program);
-registerDatasetCommands(program);
-registerBenchCommand(program);
-registerLiveCommands(program);
+import { loadDetectorModules } from './detectors/modules.js';
 
 function fail(e: unknown): never {
   if (e instanceof InputError) {
@@ -38,5 +25,22 @@ function fail(e: unknown): never {
   if (process.env.STIDEBENCH_DEBUG) process.stderr.write(`${err.stack}\n`);
   process.exit(2);
 }
+
+// User detector modules ($STIDEBENCH_DETECTORS) register their kinds before the commands list them.
+await loadDetectorModules().catch(fail);
+
+const program = new Command();
+program
+  .name('stidebench')
+  .description('Evaluate and benchmark system-call sequence intrusion detectors (Stide and its family) on real labelled traces')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (str, write) => write(str) });
+
+registerRunCommand(program);
+registerDetectCommand(program);
+registerDatasetCommands(program);
+registerBenchCommand(program);
+registerLiveCommands(program);
 
 program.parseAsync(process.argv).catch(fail);
