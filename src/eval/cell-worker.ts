@@ -5,6 +5,8 @@ import { Alphabet } from '../traces/alphabet.js';
 import { runCell, type Cell } from './cell.js';
 import { unpackTraces, type PackedTraces } from './packed.js';
 import type { DetectorSpec } from '../detectors/registry.js';
+import { loadDetectorModules } from '../detectors/modules.js';
+import type { ScoreExtras } from './score.js';
 import type { Trace } from '../traces/trace.js';
 
 export interface CellTask {
@@ -15,6 +17,7 @@ export interface CellTask {
   detector: DetectorSpec;
   k: number;
   frames: number[];
+  extras?: ScoreExtras;
   alphabet: string[];
   train: PackedTraces;
   calibrate: PackedTraces;
@@ -54,10 +57,16 @@ export function runTask(task: CellTask): Cell {
     detector: task.detector,
     k: task.k,
     frames: task.frames,
+    ...(task.extras ? { extras: task.extras } : {}),
     ...data,
   });
 }
 
-export default function (task: CellTask): Cell {
+/** User detector modules ($STIDEBENCH_DETECTORS), imported once per worker thread before its first cell. */
+let detectorModules: Promise<unknown> | undefined;
+
+export default async function (task: CellTask): Promise<Cell> {
+  detectorModules ??= loadDetectorModules();
+  await detectorModules;
   return runTask(task);
 }

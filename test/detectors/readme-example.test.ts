@@ -89,7 +89,8 @@ thresholds: { count: [1] }
     expect(rows.some((r) => r.mismatches > 0)).toBe(true);
     const exp = join(dir, 'cli.yaml');
     writeFileSync(exp, `name: callset-cli\ndatasets: [{ name: sample, split: { seed: 1, train: { fraction: 0.6, unit: file }, minLength: 2 } }]\ndetectors: [{ kind: callset }]\nk: 4\nframes: 20\nthresholds: { count: [1] }\n`);
-    const run = spawnSync('node', [CLI, 'run', exp, '--out', join(dir, 'out'), '--quiet', '--no-cache', '-j', '1'], { encoding: 'utf8', env });
+    // Two worker threads: they load the module too.
+    const run = spawnSync('node', [CLI, 'run', exp, '--out', join(dir, 'out'), '--quiet', '--no-cache', '-j', '2'], { encoding: 'utf8', env });
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'out', 'callset-cli', 'metrics.json'), 'utf8')).cells[0].detector).toBe('callset');
     // Without the module the kind is unknown; a module that fails to load is one line naming it.
