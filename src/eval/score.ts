@@ -23,6 +23,8 @@ export interface ScoredTrace {
   runStarts?: Int32Array[];
   /** The detector's own trace measure num/den (Hofmeyr, Forrest), from the same scoring pass; when asked for. */
   measure?: { kind: 'hofmeyr' | 'forrest'; num: number; den: number } | null;
+  /** The per-window signal itself; only when asked for (analysis.alarmExport). */
+  signal?: Uint8Array;
 }
 
 /**
@@ -59,6 +61,8 @@ export interface ScoreExtras {
   runs?: boolean;
   /** The detector's own trace measure (Hofmeyr, Forrest) from its graded signal, in the same pass. */
   measure?: boolean;
+  /** Keep a copy of the per-window signal (the per-alarm export needs the alarm positions). */
+  signals?: boolean;
 }
 
 function scoreInto(model: Model, trace: Trace, frames: readonly number[], store: Int32Array, at: number, sig: SignalBuffer, extras: ScoreExtras): ScoredTrace {
@@ -80,6 +84,7 @@ function scoreInto(model: Model, trace: Trace, frames: readonly number[], store:
   const out: ScoredTrace = { meta, length: trace.calls.length, windows: n, mismatches, frames: summarizeFramesInto(buf, n, frames, store, at) };
   if (extras.runs) out.runStarts = frames.map((f) => alarmRunStarts(buf.subarray(0, n), f));
   if (measure !== undefined) out.measure = measure;
+  if (extras.signals) out.signal = buf.slice(0, n);
   return out;
 }
 
