@@ -228,7 +228,7 @@ function collect(): { result: LoadResult; each: (r: ReadResult) => void } {
 export function loadDataset(m: Manifest, dataDir: string, opts: LoadOptions = {}): LoadResult {
   const { jobs, error, table } = planLoad(m, dataDir, opts);
   const { result, each } = collect();
-  readTraceFiles(m.format, jobs, { table }, each);
+  readTraceFiles(m.format, jobs, { table, lidds: m.reader }, each);
   if (error !== null) throw error.thrown;
   checkLastCall(m, result, dataDir);
   return result;
@@ -241,7 +241,7 @@ export function loadDataset(m: Manifest, dataDir: string, opts: LoadOptions = {}
 export async function loadDatasetAsync(m: Manifest, dataDir: string, opts: LoadAsyncOptions = {}): Promise<LoadResult> {
   const { jobs, error, table } = planLoad(m, dataDir, opts);
   const { result, each } = collect();
-  await readTraceFilesAsync(m.format, jobs, { table, readAhead: opts.readAhead }, each);
+  await readTraceFilesAsync(m.format, jobs, { table, lidds: m.reader, readAhead: opts.readAhead }, each);
   if (error !== null) throw error.thrown;
   checkLastCall(m, result, dataDir);
   return result;

@@ -138,7 +138,12 @@ export const manifestSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be lowercase letters, digits and "-"' }),
     title: z.string().min(1),
     description: z.string().default(''),
-    format: z.enum(['unm', 'adfa', 'strace', 'csv']),
+    format: z.enum(['unm', 'adfa', 'strace', 'csv', 'lidds-2021', 'lidds-2019']),
+    /** LID-DS formats: which events count (enter '>', exit '<', both) and what one trace is (thread, process, recording). */
+    reader: z
+      .object({ direction: z.enum(['enter', 'exit', 'both']).default('enter'), windows: z.enum(['thread', 'process', 'recording']).default('thread') })
+      .strict()
+      .optional(),
     /** Data root: relative to the data directory, or to the manifest's folder when `embedded`. */
     root: relPath,
     embedded: z.boolean().default(false),

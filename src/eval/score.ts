@@ -9,6 +9,7 @@
 
 import { summarizeFramesInto, summaryInts, type FrameSummary } from './frame.js';
 import { alarmRunStarts } from './syscall-metrics.js';
+import { alarmStreams, exploitFrame, splitWindow, type ExploitFrame } from './exploit-metrics.js';
 import type { Model } from '../detectors/types.js';
 import type { Trace, TraceMeta } from '../traces/trace.js';
 
@@ -25,6 +26,10 @@ export interface ScoredTrace {
   measure?: { kind: 'hofmeyr' | 'forrest'; num: number; den: number } | null;
   /** The per-window signal itself; only when asked for (analysis.alarmExport). */
   signal?: Uint8Array;
+  /** Traces of exploit recordings (LID-DS): per frame, the signal split at the exploit time. */
+  exploit?: ExploitFrame[];
+  /** Traces of time-stamped recordings without exploit: per frame, alarm streams per LFC level. */
+  streams?: Int32Array[];
 }
 
 /**
@@ -85,6 +90,9 @@ function scoreInto(model: Model, trace: Trace, frames: readonly number[], store:
   if (extras.runs) out.runStarts = frames.map((f) => alarmRunStarts(buf.subarray(0, n), f));
   if (measure !== undefined) out.measure = measure;
   if (extras.signals) out.signal = buf.slice(0, n);
+  // Time-stamped recordings (LID-DS): the same signal, split at the exploit time or as alarm streams.
+  if (trace.exploit) out.exploit = frames.map((f) => exploitFrame(buf.subarray(0, n), splitWindow(trace, trace.calls.length, n), f));
+  else if (trace.exploit === null) out.streams = frames.map((f) => alarmStreams(buf.subarray(0, n), f));
   return out;
 }
 

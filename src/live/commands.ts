@@ -40,7 +40,7 @@ interface RecordFlags {
 
 interface TrainFlags {
   data: string[];
-  format: TraceFormat | 'auto';
+  format: Exclude<TraceFormat, 'lidds-2021' | 'lidds-2019'> | 'auto';
   detector: string;
   scope?: DbScope;
   param: string[];

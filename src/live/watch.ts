@@ -185,6 +185,11 @@ export interface WatchSummary {
   actions: ActionRecord[];
   /** Processes stopped by --on-alarm stop and left stopped when watch ended. */
   leftStopped: number[];
+  /**
+   * Live only: from the call that completed an alarming window (its tracer timestamp: strace -ttt wall
+   * clock, kernel CLOCK_MONOTONIC) to the moment watch read the alarm; null without timestamps.
+   */
+  alarmDelayMs: { median: number; max: number; n: number } | null;
   skippedLines: number;
   threshold: string;
   minAlarmLfc: number;
@@ -242,6 +247,8 @@ export class Watcher implements EventSink {
   private readonly latencies: ProcessLatency[] = [];
   private readonly actions = new Map<number, ActionRecord>();
   private sawTraceTime = false;
+  /** Alarm delays (ms) of live alarms with wall-clock trace timestamps. */
+  readonly delays: number[] = [];
   reports = 0;
   skippedLines = 0;
   lostEvents = 0;
@@ -389,6 +396,7 @@ export class Watcher implements EventSink {
       }
     }
     const live = this.lineOf === null;
+    if (live && ts === ts && ts > 1e9) this.delays.push(Date.now() - ts * 1000);
     const report: AlarmReport = {
       type: 'alarm',
       time: alarmTime(ts, live),
@@ -477,6 +485,7 @@ export class Watcher implements EventSink {
       latency: this.latencies,
       actions: [...this.actions.values()],
       leftStopped: this.leftStopped,
+      alarmDelayMs: delayStats(this.delays),
       skippedLines: this.skippedLines,
       threshold: policyLabel(this.policy),
       minAlarmLfc: this.minLfc,
@@ -486,6 +495,13 @@ export class Watcher implements EventSink {
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** Median, max and count of alarm delays (ms, 3 decimals); null when there are none. */
+export function delayStats(d: readonly number[]): WatchSummary['alarmDelayMs'] {
+  if (d.length === 0) return null;
+  const s = [...d].sort((a, b) => a - b);
+  return { median: round3(s[Math.floor((s.length - 1) / 2)]!), max: round3(s.at(-1)!), n: s.length };
 }
 
 /** See AlarmReport.time. */
@@ -526,6 +542,9 @@ export function formatSummary(s: WatchSummary): string {
   }
   for (const a of s.actions) {
     lines.push(`  pid ${a.pid}: ${a.action}; ${a.callsAfterAction} further calls seen after the alarming one`);
+  }
+  if (s.alarmDelayMs !== null) {
+    lines.push(`  alarm delay (offending call -> alarm read by watch): median ${s.alarmDelayMs.median} ms, max ${s.alarmDelayMs.max} ms over ${s.alarmDelayMs.n} alarms`);
   }
   if (s.leftStopped.length > 0) {
     lines.push(`  left stopped: ${s.leftStopped.join(' ')} (resume with kill -CONT, or end with kill -KILL)`);
