@@ -101,6 +101,8 @@ export interface WatchOptions {
   signal?: AbortSignal;
   /** Keep every report and every process's final counts in the result (tests; not for long runs). */
   keepReports?: boolean;
+  /** Calls that clear a process's buffer, instead of the model's (`--reset-on`). */
+  resetOn?: readonly string[];
 }
 
 export interface AlarmReport {
@@ -259,7 +261,7 @@ export class Watcher implements EventSink {
 
   constructor(
     model: SavedModel,
-    opts: { frame: number; policy: ThresholdPolicy; json?: boolean; out?: Writable; events?: Writable; keepReports?: boolean },
+    opts: { frame: number; policy: ThresholdPolicy; json?: boolean; out?: Writable; events?: Writable; keepReports?: boolean; resetOn?: readonly string[] },
   ) {
     this.model = model;
     this.frame = opts.frame;
@@ -280,7 +282,7 @@ export class Watcher implements EventSink {
     this.detector = new OnlineDetector(onlineForm(model.detector), {
       minAlarmLfc: this.minLfc,
       frame: opts.frame,
-      resetMask: resetMask(model.alphabet, model.config.resetOn),
+      resetMask: resetMask(model.alphabet, opts.resetOn ?? model.config.resetOn),
     });
   }
 
@@ -850,7 +852,7 @@ export async function watch(model: SavedModel, source: WatchSource, opts: WatchO
   }
   const out = opts.out ?? process.stdout;
   const notes = opts.notes ?? process.stderr;
-  const w = new Watcher(model, { frame: opts.frame, policy: opts.policy, json: opts.json, out, events: opts.events, keepReports: opts.keepReports });
+  const w = new Watcher(model, { frame: opts.frame, policy: opts.policy, json: opts.json, out, events: opts.events, keepReports: opts.keepReports, ...(opts.resetOn ? { resetOn: opts.resetOn } : {}) });
   const live = source.kind !== 'input';
   w.action = live ? (opts.onAlarm ?? 'report') : 'report';
   w.backend = live ? backendKind : 'input';
