@@ -11,7 +11,8 @@ const real = realData();
 const dataDir = real.dir ?? '';
 
 real.describe('real data: verify', () => {
-  it.each(listDatasets().map((m) => [m.name, m] as const))('%s matches its manifest', (_name, m) => {
+  // Manifests listing no files (LID-DS: downloaded by hand, no per-file sha256 yet) have nothing to verify.
+  it.each(listDatasets().filter((m) => Object.keys(m.files).length > 0).map((m) => [m.name, m] as const))('%s matches its manifest', (_name, m) => {
     const r = verifyDataset(m, dataDir);
     expect({ missing: r.missing, mismatched: r.mismatched }).toEqual({ missing: [], mismatched: [] });
     expect(r.ok).toBe(true);
