@@ -62,7 +62,16 @@ const rule = z
   .strict();
 
 const syscallTable = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('unm-calls'), file: relPath }).strict(),
+  z
+    .object({
+      kind: z.literal('unm-calls'),
+      file: relPath,
+      /** Number named by the file's first line (UNM lpr traces count from 1, sendmail from 0). Default 0. */
+      firstNumber: z.number().int().min(0).optional(),
+      /** Check on load: every trace must end in this call (e.g. exit), which confirms firstNumber. */
+      lastCall: z.string().min(1).optional(),
+    })
+    .strict(),
   z.object({ kind: z.literal('linux-i386') }).strict(),
   z.object({ kind: z.literal('linux-x86_64') }).strict(),
   z.object({ kind: z.literal('names') }).strict(),

@@ -11,8 +11,11 @@ import { packTraces, type PackedTraces } from '../eval/packed.js';
 import { cellKey, type CellCache } from '../eval/cache.js';
 import { makePool } from '../eval/pool.js';
 import { convergence, type ConvergencePoint } from '../eval/analysis.js';
+import { expandScores, extrasFor } from '../eval/score-analysis.js';
+import type { TraceScoreSpec } from '../eval/trace-scores.js';
 import { operatingPoint, type OperatingPointMetrics } from '../eval/metrics.js';
 import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
+import type { ScoreExtras } from '../eval/score.js';
 import type { Experiment } from './schema.js';
 import type { DetectorSpec } from '../detectors/registry.js';
 import type { Trace } from '../traces/trace.js';
@@ -28,6 +31,8 @@ export interface ConvergenceCurve {
 
 export interface ExperimentResult {
   experiment: Experiment;
+  /** The trace scores of analysis.scores, expanded (one per frame for LFC scores without a frame). */
+  scores: TraceScoreSpec[];
   datasets: DatasetSummary[];
   cells: Cell[];
   policies: ThresholdPolicy[];
@@ -66,6 +71,8 @@ export interface RemoteCell {
   detector: DetectorSpec;
   k: number;
   frames: number[];
+  /** What the analysis needs beyond frame summaries (syscall-level runs, detector measures). */
+  extras?: ScoreExtras;
 }
 
 /** Computes cells somewhere else (a job queue); resolves to the same Cell runCell gives. */
@@ -146,6 +153,9 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const curves: ConvergenceCurve[] = [];
   const notes: string[] = [];
   const total = exp.datasets.length * exp.detectors.length * exp.k.length;
+  const scores = expandScores(exp.analysis?.scores ?? [], exp.frames);
+  const extras = extrasFor({ scores, syscallMetrics: exp.analysis?.syscallMetrics ?? false });
+  const hasExtras = Object.keys(extras).length > 0;
   progress.start(total, 'cells');
   try {
     for (const entry of exp.datasets) {
@@ -163,7 +173,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
           cells.push(undefined as unknown as Cell);
           const what = `${label} ${det.label} k=${k}`;
           const spec = { kind: det.kind, scope: det.scope, resetOn: [...det.resetOn], params: { ...det.params } };
-          const key = opts.cache ? cellKey({ data, label, spec, k, frames: exp.frames }) : '';
+          const key = opts.cache ? cellKey({ data, label, spec, k, frames: exp.frames, ...(hasExtras ? { extras } : {}) }) : '';
           const cached = opts.cache?.get(key);
           if (cached) {
             cells[slot] = cached;
@@ -176,11 +186,11 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
             progress.tick(what);
           };
           if (opts.remote) {
-            const job: RemoteCell = { entry, detectors: exp.detectors, dataHash: data, checksum: prepared.summary.checksum, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames] };
+            const job: RemoteCell = { entry, detectors: exp.detectors, dataHash: data, checksum: prepared.summary.checksum, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], ...(hasExtras ? { extras } : {}) };
             pending.push(opts.remote.run(job).then(done));
             continue;
           }
-          const task: CellTask = { dataKey, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], alphabet: names, ...packed };
+          const task: CellTask = { dataKey, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], ...(hasExtras ? { extras } : {}), alphabet: names, ...packed };
           if (pool) pending.push(pool.run(task).then(done));
           else {
             done(runTask(task));
@@ -199,7 +209,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     progress.stop();
     await pool?.destroy();
   }
-  return { experiment: exp, datasets, cells, policies: experimentPolicies(exp), convergence: curves, notes };
+  return { experiment: exp, scores, datasets, cells, policies: experimentPolicies(exp), convergence: curves, notes };
 }
 
 const pointsMemo = new WeakMap<Cell, Map<string, OperatingPointMetrics[]>>();

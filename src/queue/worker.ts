@@ -80,7 +80,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     }
     let dataKey = keys.get(prep);
     if (dataKey === undefined) keys.set(prep, (dataKey = `${me}/${++dataKeys}/${c.dataset}`));
-    const task: CellTask = { dataKey, dataset: c.dataset, detectorLabel: c.detectorLabel, detector: c.detector, k: c.k, frames: c.frames, alphabet: prep.names, ...prep.packed };
+    const task: CellTask = { dataKey, dataset: c.dataset, detectorLabel: c.detectorLabel, detector: c.detector, k: c.k, frames: c.frames, ...(c.extras ? { extras: c.extras } : {}), alphabet: prep.names, ...prep.packed };
     const cell = pool ? await pool.run(task) : runTask(task);
     log(`cell ${job.id} finished: ${what}`);
     return encodeCell(cell, me);

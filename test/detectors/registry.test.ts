@@ -65,7 +65,7 @@ describe('detector registry', () => {
     expect(() => resolveSpec({ kind: 'stide', params: { x: 1 } })).toThrow(/unknown param "x"; expected no params for this kind/);
     expect(() => resolveSpec({ kind: 'stide', resetOn: ['execve'] })).toThrow(/takes no resetOn/);
     expect(() => trainModel(resolveSpec({ kind: 'hamming', params: { minDistance: 5 } }), train, 4)).toThrow(/minDistance = 5; expected an integer in 1\.\.k = 1\.\.4/);
-    expect(resolveSpec({ kind: 'xenids' })).toEqual({ kind: 'xenids', scope: 'shared', resetOn: ['execve', 'execveat', 'vfork'], params: {} });
+    expect(resolveSpec({ kind: 'xenids' })).toEqual({ kind: 'xenids', scope: 'shared', resetOn: ['execve', 'execveat', 'vfork', 'execv'], params: {} });
   });
 
   it('the experiment schema takes its kinds from the registry', () => {
