@@ -11,9 +11,28 @@ import { registerDatasetCommands } from './cli/datasets.js';
 import { registerBenchCommand } from './cli/bench.js';
 import { registerLiveCommands } from './cli/live.js';
 import { registerWorkerCommand } from './cli/queue.js';
+import { loadDetectorModules } from './detectors/modules.js';
 import { QueueRunner, queueStatusLine } from './queue/coordinator.js';
 import { DEFAULT_QUEUE_NAME } from './queue/connection.js';
 import './studies/index.js'; // registers the studies `run` can dispatch to (study: NAME)
+
+function fail(e: unknown): never {
+  if (e instanceof InputError) {
+    process.stderr.write(`stidebench: ${e.message}\n`);
+    process.exit(1);
+  }
+  if (e instanceof RangeError || (e instanceof Error && (e as NodeJS.ErrnoException).code === 'ENOENT')) {
+    process.stderr.write(`stidebench: ${e.message}\n`);
+    process.exit(1);
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  process.stderr.write(`stidebench: internal error: ${err.message}\n`);
+  if (process.env.STIDEBENCH_DEBUG) process.stderr.write(`${err.stack}\n`);
+  process.exit(2);
+}
+
+// User detector modules ($STIDEBENCH_DETECTORS) register their kinds before the commands list them.
+await loadDetectorModules().catch(fail);
 
 const program = new Command();
 program
@@ -32,20 +51,5 @@ registerDatasetCommands(program);
 registerBenchCommand(program);
 registerLiveCommands(program);
 registerWorkerCommand(program);
-
-function fail(e: unknown): never {
-  if (e instanceof InputError) {
-    process.stderr.write(`stidebench: ${e.message}\n`);
-    process.exit(1);
-  }
-  if (e instanceof RangeError || (e instanceof Error && (e as NodeJS.ErrnoException).code === 'ENOENT')) {
-    process.stderr.write(`stidebench: ${e.message}\n`);
-    process.exit(1);
-  }
-  const err = e instanceof Error ? e : new Error(String(e));
-  process.stderr.write(`stidebench: internal error: ${err.message}\n`);
-  if (process.env.STIDEBENCH_DEBUG) process.stderr.write(`${err.stack}\n`);
-  process.exit(2);
-}
 
 program.parseAsync(process.argv).catch(fail);
