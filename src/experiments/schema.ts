@@ -136,7 +136,11 @@ export type DetectorEntry = z.infer<typeof detector>;
 
 export const experimentSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore only (it names the results folder)'),
+    // A plain slug: it names the results folder, so it can never be '.', '..' or start with a dot or dash.
+    name: z
+      .string()
+      .max(100)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a plain slug: a letter or digit, then letters, digits, dot, dash or underscore (it names the results folder)'),
     description: z.string().default(''),
     datasets: z.array(datasetEntry).nonempty(),
     detectors: z.array(detector).nonempty(),
