@@ -3,6 +3,7 @@
 
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
+import { MAX_FRAME, MAX_K, parseIntOption, parseNumberOption } from '../numbers.js';
 import { Alphabet } from '../traces/alphabet.js';
 import { detectFormat, readTraceFile } from '../traces/readers/index.js';
 import { resolveTable } from '../traces/syscalls/index.js';
@@ -33,20 +34,17 @@ interface DetectOptions {
 
 const FORMATS = ['unm', 'adfa', 'strace', 'csv', 'auto'];
 
-function intOption(name: string, v: string, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InputError(`option ${name} must be an integer >= ${min}`, { text: v });
-  return n;
+function intOption(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  return parseIntOption(name, v, min, max);
 }
 
 export function parsePolicy(threshold: string | undefined, ratio: string | undefined, frame: number): ThresholdPolicy {
   if (threshold !== undefined && ratio !== undefined) throw new InputError('give --threshold or --ratio, not both');
   if (ratio !== undefined) {
-    const p = Number(ratio);
-    if (!(p >= 0 && p < 1)) throw new InputError('option --ratio must be a fraction in [0, 1)', { text: ratio });
-    return ratioThreshold(p);
+    return ratioThreshold(parseNumberOption('--ratio', ratio, 0, 1));
   }
-  if (threshold !== undefined) return countThreshold(intOption('--threshold', threshold, 1));
+  // A count above the frame could never alarm.
+  if (threshold !== undefined) return countThreshold(intOption('--threshold', threshold, 1, frame));
   return countThreshold(Math.min(6, frame));
 }
 
@@ -64,8 +62,9 @@ export function readPaths(paths: readonly string[], opts: { format: string; role
       const format = (opts.format === 'auto' ? detectFormat(file, firstBytes(file)) : opts.format) as TraceFormat;
       const meta: FileMeta = { dataset: 'adhoc', source: file, label, program: opts.program ?? sc?.program ?? 'unknown', family: label === 'attack' ? (sc?.family ?? null) : null, intrusion: label === 'attack' ? file : null };
       const r = readTraceFile(format, file, meta, { table: opts.table });
-      traces.push(...r.traces);
-      warnings.push(...r.warnings);
+      // One push per trace: a file of 130,000 pids must not become 130,000 call arguments.
+      for (const t of r.traces) traces.push(t);
+      for (const w of r.warnings) warnings.push(w);
     }
   }
   return { traces, warnings };
@@ -89,8 +88,8 @@ export function registerDetectCommand(program: Command): void {
     .option('--syscalls <table>', 'numbering of raw syscall numbers: linux-i386|linux-x86_64|PATH to a UNM calls.txt file')
     .option('--json', 'print one JSON object')
     .action((opts: DetectOptions) => {
-      const k = intOption('-k', opts.k, 1);
-      const frame = intOption('--frame', opts.frame, 1);
+      const k = intOption('-k', opts.k, 1, MAX_K);
+      const frame = intOption('--frame', opts.frame, 1, MAX_FRAME);
       const policy = parsePolicy(opts.threshold, opts.ratio, frame);
       if (opts.detector !== 'stide' && opts.detector !== 'xenids') throw new InputError(`unknown detector ${opts.detector}`, { expected: 'stide|xenids' });
       if (opts.scope !== 'per-program' && opts.scope !== 'shared') throw new InputError(`unknown scope ${opts.scope}`, { expected: 'per-program|shared' });

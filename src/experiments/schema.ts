@@ -3,10 +3,9 @@
 
 import { z } from 'zod';
 import { DETECTOR_KINDS, defaultLabel } from '../detectors/registry.js';
+import { MAX_FRAME, MAX_K } from '../numbers.js';
 
-/** Largest window length k and locality frame accepted anywhere (the experiment schema, the CLI). */
-export const MAX_K = 64;
-export const MAX_FRAME = 10_000;
+export { MAX_FRAME, MAX_K };
 
 /** Most values one list or range may expand to (k, frames, each threshold kind). */
 export const MAX_LIST = 10_000;

@@ -4,6 +4,7 @@
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { InputError } from '../errors.js';
+import { MAX_FRAME, MAX_K, MAX_PID } from '../numbers.js';
 import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
 import { resolveTable } from '../traces/syscalls/index.js';
 import type { Label, SyscallTable } from '../traces/trace.js';
@@ -13,16 +14,17 @@ import { watch, type AlarmAction, type WatchSource } from './watch.js';
 import type { TraceFormat } from '../traces/readers/index.js';
 import type { DbScope } from '../detectors/types.js';
 
-function positiveInt(what: string) {
+/** A decimal integer in [1, max] (bounded, so e.g. -k 99999999999999999999 is refused at once). */
+function positiveInt(what: string, max: number) {
   return (v: string): number => {
-    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${what} must be a positive integer.`);
+    if (!/^\d{1,15}$/.test(v) || Number(v) < 1 || Number(v) > max) throw new InvalidArgumentError(`${what} must be a decimal integer from 1 to ${max}.`);
     return Number(v);
   };
 }
 
 function ratio(v: string): number {
   const x = Number(v);
-  if (!(v.trim() !== '' && x >= 0 && x < 1)) throw new InvalidArgumentError('ratio must be a number in [0, 1).');
+  if (!/^(?:\d{1,15}(?:\.\d{0,15})?|\.\d{1,15})$/.test(v.trim()) || !(x >= 0 && x < 1)) throw new InvalidArgumentError('ratio must be a decimal number in [0, 1).');
   return x;
 }
 
@@ -104,7 +106,7 @@ Exit status: the command's (128 + signal number when a signal killed it).`,
     .addOption(new Option('--format <format>', 'trace format').choices(['auto', 'strace', 'unm', 'adfa', 'csv']).default('auto'))
     .addOption(new Option('--detector <kind>', 'detector').choices(['stide', 'xenids']).default('xenids'))
     .addOption(new Option('--scope <scope>', 'stide database scope (xenids: always shared)').choices(['per-program', 'shared']))
-    .option('-k, --k <n>', 'window length', positiveInt('k'), 6)
+    .option('-k, --k <n>', 'window length', positiveInt('k', MAX_K), 6)
     .addOption(new Option('--label <label>', 'label of files without a sidecar (only normal traces train)').choices(['normal', 'attack']))
     .option('--program <name>', 'program of files without a sidecar')
     .option('--table <name|file>', 'syscall numbering for numeric formats: linux-x86_64, linux-i386 or a calls.txt file')
@@ -144,12 +146,12 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
     .description('online detection with a saved model on a live command, a running pid, or a trace file/stdin')
     .usage('--model MODEL [options] (-- CMD [ARGS...] | --pid PID | --input FILE|-)')
     .requiredOption('--model <file>', 'model written by `stidebench train`')
-    .option('--frame <n>', 'locality frame (windows)', positiveInt('frame'), 100)
+    .option('--frame <n>', 'locality frame (windows)', positiveInt('frame', MAX_FRAME), 100)
     .option('--ratio <p>', 'alarm when LFC/frame > p (default 0.15)', ratio)
-    .option('--threshold <n>', 'alarm when LFC >= n (instead of --ratio)', positiveInt('threshold'))
+    .option('--threshold <n>', 'alarm when LFC >= n (instead of --ratio)', positiveInt('threshold', MAX_FRAME))
     .option('--json', 'JSON lines: one per alarm, then a summary')
     .addOption(new Option('--on-alarm <action>', 'live sources: report, or SIGSTOP/SIGKILL the alarming process').choices(['report', 'stop', 'kill']).default('report'))
-    .option('--pid <pid>', 'attach to a running process (strace -f -p)', positiveInt('pid'))
+    .option('--pid <pid>', 'attach to a running process (strace -f -p)', positiveInt('pid', MAX_PID))
     .option('--input <file>', 'read a strace or "pid number" trace file (gzip ok), or - for stdin')
     .addOption(new Option('--format <format>', 'format of --input').choices(['auto', 'strace', 'unm']).default('auto'))
     .option('--table <name|file>', 'numbering of "pid number" input (default: the model\'s training table, else linux-x86_64)')
