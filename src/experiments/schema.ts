@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { DETECTOR_KINDS, defaultLabel } from '../detectors/registry.js';
 import { MAX_FRAME, MAX_K } from '../numbers.js';
+import { isValidRegex, regexProblem } from '../safe-regex.js';
 
 export { MAX_FRAME, MAX_K };
 
@@ -176,7 +177,16 @@ export const experimentSchema = z
          * Group test traces (normal and attack) by a regex on `dataset:source`; `name` may use $1..$9.
          * Summary gets one row per (cell, group): mismatch rates, max LFC and whether the group alarms.
          */
-        groups: z.object({ pattern: z.string(), name: z.string().default('$1') }).strict().optional(),
+        groups: z
+          .object({
+            pattern: z.string().superRefine((p, ctx) => {
+              if (!isValidRegex(p)) ctx.addIssue({ code: 'custom', message: 'must be a valid regular expression' });
+              else if (regexProblem(p) !== null) ctx.addIssue({ code: 'custom', message: `unsafe regular expression: ${regexProblem(p)}` });
+            }),
+            name: z.string().default('$1'),
+          })
+          .strict()
+          .optional(),
         /** One threshold-sweep table per cell and frame in summary.md (metrics.csv always has them all). */
         sweepTables: z.boolean().default(true),
       })
