@@ -10,8 +10,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { InputError } from '../errors.js';
-import { DETECTOR_KINDS, defaultLabel, namesNeeded, trainModel, type DetectorKind, type DetectorSpec } from '../detectors/registry.js';
-import { DEFAULT_RESET_ON } from '../detectors/xenids.js';
+import { defaultLabel, detectorKinds, namesNeeded, resolveSpec, trainModel, type DetectorKind, type DetectorSpec } from '../detectors/registry.js';
 import type { Model } from '../detectors/types.js';
 import { listFiles } from '../datasets/files.js';
 import { labelFile, loadDataset, loadDatasetAsync, readSidecarFile, requireRoot, subsetRegex } from '../datasets/load.js';
@@ -117,11 +116,9 @@ export function totalCalls(traces: readonly Trace[]): number {
   return n;
 }
 
-/** The spec `bench` uses for a kind: the experiment defaults (per-program Stide databases; xenids resets on exec/vfork). */
+/** The spec `bench` uses for a kind: the registry's defaults (the kind's first scope, its reset calls, no params). */
 export function defaultSpec(kind: DetectorKind): DetectorSpec {
-  return kind === 'xenids'
-    ? { kind, scope: 'shared', resetOn: [...DEFAULT_RESET_ON], params: {} }
-    : { kind, scope: 'per-program', resetOn: [], params: {} };
+  return resolveSpec({ kind });
 }
 
 /** Encodes training traces first, interns what the detectors need, freezes, then encodes the test traces. */
@@ -238,7 +235,7 @@ export interface ThroughputOptions {
 export async function benchThroughput(data: BenchData, opts: ThroughputOptions = {}): Promise<ThroughputResult> {
   const timing = opts.timing ?? DEFAULT_TIMING;
   const ks = opts.ks ?? [6];
-  const specs = opts.specs ?? (opts.kinds ?? DETECTOR_KINDS).map(defaultSpec);
+  const specs = opts.specs ?? (opts.kinds ?? detectorKinds()).map(defaultSpec);
   const { train, test } = data;
   const trainCalls = totalCalls(train);
   const testCalls = totalCalls(test);

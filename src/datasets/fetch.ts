@@ -183,7 +183,7 @@ export async function fetchDataset(m: Manifest, dataDir: string, opts: FetchOpti
       }
       downloads.push({ url, name, bytes: data.length, sha256: sha, cached });
       const r = await extractInto(data, entry, tmp, name, entry.url);
-      warnings.push(...r.warnings);
+      for (const w of r.warnings) warnings.push(w);
       log(`${name}: ${r.written.length} file(s) extracted`);
     }
     const check = verifyTree(tmp, m.files);

@@ -1,17 +1,15 @@
-// Owns `stidebench detect`: train on given normal traces, score given test traces, print per-trace
-// results (a readable table, or one JSON object with --json).
+// Owns `stidebench detect`: train any registered detector on given normal traces, score given test
+// traces (through the one preparation pipeline, src/prepare), print per-trace results (a readable
+// table, or one JSON object with --json).
 
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
 import { MAX_FRAME, MAX_K, parseIntOption, parseNumberOption } from '../numbers.js';
-import { Alphabet } from '../traces/alphabet.js';
-import { detectFormat, readTraceFile } from '../traces/readers/index.js';
 import { resolveTable } from '../traces/syscalls/index.js';
-import { firstBytes, labelFromPath, listFiles, readSidecar } from '../traces/paths.js';
-import type { TraceFormat, FileMeta } from '../traces/readers/types.js';
-import type { Label, RawTrace, SyscallTable } from '../traces/trace.js';
-import { trainModel, namesNeeded, type DetectorSpec } from '../detectors/registry.js';
-import { DEFAULT_RESET_ON } from '../detectors/xenids.js';
+import type { Label } from '../traces/trace.js';
+import { detectorKinds, getDetector, resolveSpec, trainModel } from '../detectors/registry.js';
+import type { DbScope } from '../detectors/types.js';
+import { INPUT_FORMATS, preparePaths, type InputFormat } from '../prepare/index.js';
 import { scoreTrace } from './score.js';
 import { countThreshold, firstAlarmWindow, alarms, ratioThreshold, type ThresholdPolicy } from './threshold.js';
 import { markdownTable, formatPercent } from '../report/tables.js';
@@ -21,7 +19,8 @@ interface DetectOptions {
   test: string[];
   format: string;
   detector: string;
-  scope: string;
+  scope?: string;
+  param: string[];
   k: string;
   frame: string;
   threshold?: string;
@@ -31,8 +30,6 @@ interface DetectOptions {
   program?: string;
   syscalls?: string;
 }
-
-const FORMATS = ['unm', 'adfa', 'strace', 'csv', 'auto'];
 
 function intOption(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   return parseIntOption(name, v, min, max);
@@ -48,70 +45,75 @@ export function parsePolicy(threshold: string | undefined, ratio: string | undef
   return countThreshold(Math.min(6, frame));
 }
 
-export function readPaths(paths: readonly string[], opts: { format: string; role: 'train' | 'test'; label?: string; program?: string; table?: SyscallTable }): { traces: RawTrace[]; warnings: string[] } {
-  if (!FORMATS.includes(opts.format)) throw new InputError(`unknown format ${opts.format}`, { expected: FORMATS.join('|') });
-  if (opts.label !== undefined && opts.label !== 'normal' && opts.label !== 'attack') throw new InputError('bad --test-label', { text: opts.label, expected: 'normal or attack' });
-  const traces: RawTrace[] = [];
-  const warnings: string[] = [];
-  for (const p of paths) {
-    for (const file of listFiles(p)) {
-      const sc = readSidecar(file);
-      let label: Label | undefined = opts.role === 'train' ? 'normal' : ((opts.label as Label | undefined) ?? sc?.label ?? labelFromPath(file));
-      if (label === undefined) throw new InputError('cannot tell whether this test trace is normal or attack', { file, expected: '--test-label normal|attack, a sidecar FILE.meta.json, or a folder named normal/ or attack/' });
-      if (opts.role === 'train' && sc?.label === 'attack') continue; // only normal recordings train
-      const format = (opts.format === 'auto' ? detectFormat(file, firstBytes(file)) : opts.format) as TraceFormat;
-      const meta: FileMeta = { dataset: 'adhoc', source: file, label, program: opts.program ?? sc?.program ?? 'unknown', family: label === 'attack' ? (sc?.family ?? null) : null, intrusion: label === 'attack' ? file : null };
-      const r = readTraceFile(format, file, meta, { table: opts.table });
-      // One push per trace: a file of 130,000 pids must not become 130,000 call arguments.
-      for (const t of r.traces) traces.push(t);
-      for (const w of r.warnings) warnings.push(w);
-    }
+/** --param NAME=VALUE (repeatable): detector params; numbers, true/false, else strings. */
+export function parseParamOptions(items: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const item of items) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(item);
+    if (m === null) throw new InputError('bad --param', { text: item, expected: 'NAME=VALUE, e.g. --param minDistance=2' });
+    const v = m[2]!;
+    out[m[1]!] = v !== '' && Number.isFinite(Number(v)) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v;
   }
-  return { traces, warnings };
+  return out;
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
 }
 
 export function registerDetectCommand(program: Command): void {
   program
     .command('detect')
     .description('train on normal traces and report per-trace mismatches, max LFC and alarms for test traces')
-    .requiredOption('--train <paths...>', 'normal training traces (files or folders)')
+    .requiredOption('--train <paths...>', 'normal training traces (files or folders; files labelled attack are skipped)')
     .requiredOption('--test <paths...>', 'test traces (files or folders)')
-    .option('--format <format>', 'unm|adfa|strace|csv|auto', 'auto')
-    .option('--detector <kind>', 'stide|xenids', 'stide')
-    .option('--scope <scope>', 'stide database scope: per-program|shared', 'per-program')
+    .option('--format <format>', INPUT_FORMATS.join('|'), 'auto')
+    .option('--detector <kind>', detectorKinds().join('|'), 'stide')
+    .option('--scope <scope>', 'database scope: per-program|shared (default: the detector\'s, per-program for stide)')
+    .option('--param <name=value>', 'detector param, repeatable (e.g. minDistance=2 for hamming, rareFraction=0.001 for tstide)', collect, [])
     .option('-k <k>', 'window length', '6')
     .option('--frame <n>', 'locality frame (windows)', '20')
     .option('--threshold <n>', 'alarm when LFC >= n (default 6)')
     .option('--ratio <p>', 'alarm when LFC/frame > p (the paper)')
-    .option('--test-label <label>', 'label of every test trace: normal|attack (default: sidecar or folder name)')
-    .option('--program <name>', 'program name for every trace (per-program scope)')
+    .option('--test-label <label>', 'label of test traces without a sidecar: normal|attack (default: a normal/attack folder on the path, else unknown)')
+    .option('--program <name>', 'program name of traces without a sidecar (per-program scope)')
     .option('--syscalls <table>', 'numbering of raw syscall numbers: linux-i386|linux-x86_64|PATH to a UNM calls.txt file')
     .option('--json', 'print one JSON object')
+    .addHelpText(
+      'after',
+      `
+Labels: a FILE.meta.json sidecar, else --test-label, else a normal/attack folder on the path, else
+"unknown" (scored, counted in no rate). Training uses only traces labelled normal.`,
+    )
     .action((opts: DetectOptions) => {
       const k = intOption('-k', opts.k, 1, MAX_K);
       const frame = intOption('--frame', opts.frame, 1, MAX_FRAME);
       const policy = parsePolicy(opts.threshold, opts.ratio, frame);
-      if (opts.detector !== 'stide' && opts.detector !== 'xenids') throw new InputError(`unknown detector ${opts.detector}`, { expected: 'stide|xenids' });
-      if (opts.scope !== 'per-program' && opts.scope !== 'shared') throw new InputError(`unknown scope ${opts.scope}`, { expected: 'per-program|shared' });
-      const spec: DetectorSpec = opts.detector === 'xenids' ? { kind: 'xenids', scope: 'shared', resetOn: DEFAULT_RESET_ON } : { kind: 'stide', scope: opts.scope, resetOn: [] };
-      const table = resolveTable(opts.syscalls);
-      const train = readPaths(opts.train, { format: opts.format, role: 'train', program: opts.program, table });
-      const test = readPaths(opts.test, { format: opts.format, role: 'test', label: opts.testLabel, program: opts.program, table });
-      for (const w of [...train.warnings, ...test.warnings]) process.stderr.write(`stidebench: warning: ${w}\n`);
-      if (train.traces.length === 0) throw new InputError('no training traces found', { file: opts.train.join(' ') });
-      const alphabet = new Alphabet();
-      const trainEnc = train.traces.map((t) => alphabet.encode(t));
-      for (const n of namesNeeded(spec)) alphabet.intern(n);
-      alphabet.freeze();
-      const model = trainModel(spec, trainEnc, k);
-      const rows = test.traces.map((raw) => {
-        const s = scoreTrace(model, alphabet.encode(raw), [frame]);
+      getDetector(opts.detector);
+      if (opts.scope !== undefined && opts.scope !== 'per-program' && opts.scope !== 'shared') throw new InputError(`unknown scope ${opts.scope}`, { expected: 'per-program|shared' });
+      if (opts.testLabel !== undefined && opts.testLabel !== 'normal' && opts.testLabel !== 'attack') throw new InputError('bad --test-label', { text: opts.testLabel, expected: 'normal or attack' });
+      if (!(INPUT_FORMATS as readonly string[]).includes(opts.format)) throw new InputError(`unknown format ${opts.format}`, { expected: INPUT_FORMATS.join('|') });
+      const spec = resolveSpec({ kind: opts.detector, scope: opts.scope as DbScope | undefined, params: parseParamOptions(opts.param) });
+      const data = preparePaths({
+        train: opts.train,
+        test: opts.test,
+        format: opts.format as InputFormat,
+        testLabel: opts.testLabel as Label | undefined,
+        program: opts.program,
+        table: resolveTable(opts.syscalls),
+        specs: [spec],
+        sharedHint: '--scope shared',
+      });
+      const model = trainModel(spec, data.train, k);
+      for (const w of data.warnings) process.stderr.write(`stidebench: warning: ${w}\n`);
+      const rows = data.test.map((t) => {
+        const s = scoreTrace(model, t, [frame]);
         const f = s.frames[0]!;
         return {
-          source: raw.source,
-          pid: raw.pid,
-          label: raw.label,
-          program: raw.program,
+          source: t.source,
+          pid: t.pid,
+          label: t.label,
+          program: t.program,
           length: s.length,
           windows: s.windows,
           mismatches: s.mismatches,
@@ -121,11 +123,15 @@ export function registerDetectCommand(program: Command): void {
           firstAlarmWindow: alarms(f, policy) ? firstAlarmWindow(f, policy) : null,
         };
       });
+      const databases = spec.scope === 'shared' ? 1 : new Set(data.train.map((t) => t.program)).size;
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ detector: model.config.kind, scope: model.config.scope, k, frame, threshold: policy, dbSize: model.dbSize, traces: rows }, null, 2) + '\n');
+        process.stdout.write(
+          JSON.stringify({ detector: model.config.kind, scope: model.config.scope, params: spec.params, k, frame, threshold: policy, dbSize: model.dbSize, databases, traces: rows }, null, 2) + '\n',
+        );
         return;
       }
-      process.stdout.write(`DB size ${model.dbSize} windows (k=${k}, ${model.config.kind}/${model.config.scope}); frame ${frame}\n\n`);
+      const dbText = databases === 1 ? `DB size ${model.dbSize}` : `DB size ${model.dbSize} in total over ${databases} per-program databases`;
+      process.stdout.write(`${dbText} (k=${k}, ${model.config.kind}/${model.config.scope}); frame ${frame}\n\n`);
       process.stdout.write(
         markdownTable(
           ['source', 'pid', 'label', 'length', 'windows', 'mismatches', 'mismatch', 'max LFC', 'alarm', 'first alarm window'],

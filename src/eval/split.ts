@@ -44,7 +44,7 @@ function pick<T extends Lengthed>(pool: T[], sel: Selection | undefined, seed: n
       if (!g) bySource.set(t.source, (g = []));
       g.push(t);
     }
-    units.push(...bySource.values());
+    for (const u of bySource.values()) units.push(u);
   } else {
     for (const t of eligible) units.push([t]);
   }
@@ -76,7 +76,7 @@ export function splitTraces<T extends Lengthed>(traces: readonly T[], split: Spl
   const tails: T[] = [];
   for (const t of traces) {
     if (t.calls.length < split.minLength) {
-      droppedShort[t.label]++;
+      droppedShort[t.label === 'normal' ? 'normal' : 'attack']++;
       continue;
     }
     if (t.label === 'normal' && split.prefix && t.calls.length >= split.prefix.minLength && t.calls.length > split.prefix.trainCalls) {

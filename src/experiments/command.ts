@@ -24,7 +24,8 @@ export function registerRunCommand(program: Command): void {
     .option('-j, --jobs <n>', 'worker threads for cells (default: number of cores)', String(availableParallelism()))
     .option('--no-cache', 'ignore the scored-cell cache and recompute every cell')
     .option('--cache-dir <dir>', 'scored-cell cache folder (default: $STIDEBENCH_CACHE, then .cache/stidebench)')
-    .action(async (file: string, opts: { dataDir?: string; out: string; quiet?: boolean; jobs: string; cache: boolean; cacheDir?: string }) => {
+    .option('--strict', 'refuse registered data that fails its manifest checksums (default: a warning)')
+    .action(async (file: string, opts: { dataDir?: string; out: string; quiet?: boolean; jobs: string; cache: boolean; cacheDir?: string; strict?: boolean }) => {
       const exp = loadExperiment(file);
       // Checked before any work: the results folder stays inside --out and never replaces a non-result folder.
       const outDir = resultDirIn(opts.out, exp.name);
@@ -41,7 +42,8 @@ export function registerRunCommand(program: Command): void {
         process.exit(130);
       };
       process.once('SIGINT', onSigint);
-      const result = await runExperiment(exp, { dataDir, progress: makeProgress(Boolean(opts.quiet)), jobs, cache });
+      const result = await runExperiment(exp, { dataDir, progress: makeProgress(Boolean(opts.quiet)), jobs, cache, strict: opts.strict });
+      for (const n of result.notes) process.stderr.write(`stidebench: warning: ${n}\n`);
       if (cache && !opts.quiet) process.stderr.write(`cache: ${cache.hits} cells reused, ${cache.misses} computed\n`);
       // A damaged cache cell is never trusted: it was recomputed, and that is said even with --quiet.
       for (const d of cache?.damaged ?? []) process.stderr.write(`stidebench: warning: ${d}\n`);

@@ -2,7 +2,9 @@
 // lengths, frames and thresholds. Ranges ({from, to, step}) expand to lists, so sweeps are first class.
 
 import { z } from 'zod';
-import { DETECTOR_KINDS, defaultLabel } from '../detectors/registry.js';
+import { InputError } from '../errors.js';
+import { defaultLabel, detectorKinds, hasDetector, resolveSpec } from '../detectors/registry.js';
+import { inlineDatasetSchema } from '../prepare/inline.js';
 import { MAX_FRAME, MAX_K } from '../numbers.js';
 import { isValidRegex, regexProblem } from '../safe-regex.js';
 
@@ -93,6 +95,8 @@ const mapNames = z.enum(['none', 'sunos-to-linux']).default('none');
 const datasetPart = z
   .object({
     name: z.string().min(1),
+    /** Bring your own data: a folder/file/glob with label rules instead of a registered dataset (no manifest). */
+    inline: inlineDatasetSchema.optional(),
     split: split.default({ seed: 1, minLength: 0 } as never),
     mapNames,
   })
@@ -103,6 +107,8 @@ const datasetEntry = z
     name: z.string().min(1),
     /** Label used in result tables (default: the dataset name). */
     as: z.string().optional(),
+    /** Bring your own data: a folder/file/glob with label rules instead of a registered dataset (no manifest). */
+    inline: inlineDatasetSchema.optional(),
     split: split.default({ seed: 1, minLength: 0 } as never),
     mapNames,
     /**
@@ -114,22 +120,28 @@ const datasetEntry = z
   })
   .strict();
 
+/** One detector: a kind from the registry (src/detectors/registry.ts), its scope, resets and params. */
 const detector = z
   .object({
-    kind: z.enum(DETECTOR_KINDS),
+    kind: z.string().refine(hasDetector, { error: () => `unknown detector kind; expected one of ${detectorKinds().join(', ')}` }),
     scope: z.enum(['per-program', 'shared']).optional(),
     resetOn: z.array(z.string()).optional(),
-    /** Detector-specific settings (t-stide: rareFraction; hamming: minDistance ...), see src/detectors/registry.ts. */
-    params: z.record(z.string(), z.number()).optional(),
+    /** Detector-specific settings (t-stide: rareFraction; hamming: minDistance ...), checked by the kind's schema. */
+    params: z.record(z.string(), z.unknown()).optional(),
     /** Label used in result tables (default: kind/scope). */
     as: z.string().optional(),
   })
   .strict()
-  .transform((d) => {
-    const scope = d.kind === 'xenids' ? 'shared' : (d.scope ?? 'per-program');
-    const resetOn = d.kind === 'xenids' ? (d.resetOn ?? ['execve', 'execveat', 'vfork']) : [];
-    const params = d.params ?? {};
-    return { kind: d.kind, scope, resetOn, params, label: d.as ?? defaultLabel(d.kind, scope, params) } as const;
+  .transform((d, ctx) => {
+    try {
+      const spec = resolveSpec(d);
+      const params = spec.params ?? {};
+      return { kind: spec.kind, scope: spec.scope, resetOn: [...spec.resetOn], params, label: d.as ?? defaultLabel(spec.kind, spec.scope, params) };
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      ctx.addIssue({ code: 'custom', message: e.message });
+      return z.NEVER;
+    }
   });
 
 export type DetectorEntry = z.infer<typeof detector>;

@@ -3,14 +3,19 @@
 // after the first word of the command) is the traced command's argv, passed on untouched.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { statSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { detectFileFormat } from '../traces/readers/index.js';
+import { linuxX86_64 } from '../traces/syscalls/linux-x86_64.js';
 import { MAX_FRAME, MAX_K, MAX_PID } from '../numbers.js';
 import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
 import { resolveTable } from '../traces/syscalls/index.js';
 import type { Label, SyscallTable } from '../traces/trace.js';
-import { loadModel, saveModel, trainFromFiles, type DetectorKind } from './model-file.js';
+import { checkModelFitsInput, loadModel, saveModel, trainFromFiles } from './model-file.js';
+import { onlineKinds } from '../detectors/registry.js';
+import { parseParamOptions } from '../eval/detect-command.js';
 import { record, type RecordBackend } from './record.js';
-import { watch, type AlarmAction, type WatchSource } from './watch.js';
+import { modelInputTable, watch, type AlarmAction, type WatchSource } from './watch.js';
 import type { TraceFormat } from '../traces/readers/index.js';
 import type { DbScope } from '../detectors/types.js';
 
@@ -40,8 +45,9 @@ interface RecordFlags {
 interface TrainFlags {
   data: string[];
   format: TraceFormat | 'auto';
-  detector: DetectorKind;
+  detector: string;
   scope?: DbScope;
+  param: string[];
   k: number;
   label?: Label;
   program?: string;
@@ -60,6 +66,15 @@ interface WatchFlags {
   input?: string;
   format: 'auto' | 'strace' | 'unm';
   table?: string;
+}
+
+/** What watch will read: strace names (live sources, strace files), "pid number" lines, or unknown yet (stdin, auto on a non-file). */
+function watchInputKind(live: boolean, input: string | undefined, format: 'auto' | 'strace' | 'unm'): 'strace' | 'unm' | undefined {
+  if (live) return 'strace';
+  if (format !== 'auto') return format;
+  if (input === undefined || input === '-' || statSync(input, { throwIfNoEntry: false })?.isFile() !== true) return undefined;
+  const f = detectFileFormat(input);
+  return f === 'strace' || f === 'unm' ? f : undefined;
 }
 
 export function registerLiveCommands(program: Command): void {
@@ -101,11 +116,12 @@ Exit status: the command's (128 + signal number when a signal killed it).`,
 
   program
     .command('train')
-    .description('train a stide/xenids model from normal traces and save it (compact binary, checksummed)')
+    .description('train a model (any detector with an online form) from normal traces and save it (compact binary, checksummed)')
     .requiredOption('--data <path...>', 'trace files or folders of recordings (sidecars give labels/programs)')
     .addOption(new Option('--format <format>', 'trace format').choices(['auto', 'strace', 'unm', 'adfa', 'csv']).default('auto'))
-    .addOption(new Option('--detector <kind>', 'detector').choices(['stide', 'xenids']).default('xenids'))
-    .addOption(new Option('--scope <scope>', 'stide database scope (xenids: always shared)').choices(['per-program', 'shared']))
+    .addOption(new Option('--detector <kind>', 'detector').choices(onlineKinds()).default('xenids'))
+    .addOption(new Option('--scope <scope>', "database scope (default: the detector's; xenids: always shared)").choices(['per-program', 'shared']))
+    .option('--param <name=value>', 'detector param, repeatable (e.g. minDistance=2 for hamming)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('-k, --k <n>', 'window length', positiveInt('k', MAX_K), 6)
     .addOption(new Option('--label <label>', 'label of files without a sidecar (only normal traces train)').choices(['normal', 'attack']))
     .option('--program <name>', 'program of files without a sidecar')
@@ -124,6 +140,7 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
         format: flags.format,
         detector: flags.detector,
         scope: flags.scope,
+        params: parseParamOptions(flags.param),
         k: flags.k,
         label: flags.label,
         program: flags.program,
@@ -131,12 +148,11 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
       });
       for (const w of warnings) process.stderr.write(`stidebench: warning: ${w}\n`);
       saveModel(flags.output, model);
-      let windows = 0;
-      for (const db of model.dbs.values()) windows += db.size;
       const t = model.training;
+      const dbs = model.config.scope === 'shared' ? 1 : Object.keys(t.tracesPerProgram).length;
       process.stdout.write(
         `trained ${model.config.kind} (k=${model.config.k}, ${model.config.scope}) on ${t.traces} traces / ${t.calls} calls ` +
-          `from ${t.files} files (${t.skippedFiles} non-normal skipped): ${model.dbs.size} database(s), ${windows} windows, ` +
+          `from ${t.files} files (${t.skippedFiles} non-normal skipped): ${dbs} database(s), DB size ${model.detector.dbSize}, ` +
           `${model.alphabet.size} syscall names -> ${flags.output}\n`,
       );
     });
@@ -162,11 +178,15 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
       `
 Detection is the paper's XenIds loop: one k-buffer and locality frame per pid, the buffer cleared on
 the model's reset calls (execve, execveat, vfork for xenids models), an alarm when the LFC over the
-last --frame windows reaches the threshold. A per-program stide model is watched against the union
+last --frame windows reaches the threshold. Any detector with an online form works (stide, xenids,
+tstide, lookahead, hamming); a per-program model is watched against the union
 of its program databases. Each process's first alarm is printed, then at most one line per --frame
 windows while it stays in alarm (all alarming windows are counted in the summary).
 Live sources run strace -f -q -ttt; events are read in 10 ms batches, and --on-alarm stop|kill acts
-once per process, right after the call that completed the alarming window.
+once per process, when the batch holding the call that completed the alarming window is read. It acts
+only on a pid > 1 that the stream showed created by the watched command (or given with --pid) and that
+the kernel reports traced by watch's own strace (TracerPid); any other target is reported as
+action=refused, so forged event lines cannot make watch signal a process outside the watched tree.
 Exit status: the watched command's (with -- CMD), else 0; errors exit 1.`,
     )
     .action(async (cmd: string[], flags: WatchFlags) => {
@@ -181,10 +201,13 @@ Exit status: the watched command's (with -- CMD), else 0; errors exit 1.`,
       const source: WatchSource =
         cmd.length > 0 ? { kind: 'command', argv: cmd } : flags.pid !== undefined ? { kind: 'pid', pid: flags.pid } : { kind: 'input', path: flags.input! };
       const model = loadModel(flags.model);
-      if (model.dbs.size > 1) {
-        process.stderr.write(
-          `stidebench: note: per-program ${model.config.kind} model: watching against the union of its ${model.dbs.size} program databases\n`,
-        );
+      // A model numbered unlike the input (e.g. trained on UNM numbers, watching strace names) stops here.
+      const inputKind = watchInputKind(cmd.length > 0 || flags.pid !== undefined, flags.input, flags.format);
+      if (inputKind === 'strace') checkModelFitsInput(model, { names: 'linux' }, flags.model);
+      else if (inputKind === 'unm') checkModelFitsInput(model, { table: resolveTable(flags.table) ?? modelInputTable(model) ?? linuxX86_64 }, flags.model);
+      const merged = model.config.scope === 'shared' ? 1 : Object.keys(model.training.tracesPerProgram).length;
+      if (merged > 1) {
+        process.stderr.write(`stidebench: note: per-program ${model.config.kind} model: watching against the union of its ${merged} program databases\n`);
       }
       // `watch ... | head`: a closed pipe ends watch quietly instead of with a stack trace.
       process.stdout.on('error', (e: NodeJS.ErrnoException) => {

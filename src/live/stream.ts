@@ -22,6 +22,8 @@ export interface EventSink {
   event(pid: number, id: number, ts: number): void;
   /** The process ended; its state may be dropped (a later event with the same pid is a new process). */
   exit(pid: number, ts: number): void;
+  /** A successful clone/fork/vfork of `parent` returned `child` (strace input only). */
+  fork?(parent: number, child: number): void;
 }
 
 /**
@@ -78,6 +80,12 @@ export interface DecoderOptions {
   file?: string;
   /** Unparseable lines: throw InputError (true, default for files) or count them in `skipped` (live). */
   strict?: boolean;
+  /**
+   * Drop every call of the stream's first pid before its n-th execve line (strace input): hides the
+   * calls of a wrapper that execs the real command (watch's descriptor-closing shell), so the events
+   * are exactly those of tracing the command itself. 0 (default) drops nothing.
+   */
+  preludeExecs?: number;
 }
 
 /** "[pid] [ts] [[nr]] +++ exited with 0 +++", "+++ killed by SIGKILL +++", "+++ superseded by execve in pid N +++". */
@@ -105,6 +113,10 @@ export class EventDecoder {
   /** Lines seen, calls emitted, lines skipped as unparseable (non-strict). */
   lines = 0;
   events = 0;
+  /** Calls dropped as the wrapper prelude (see DecoderOptions.preludeExecs). */
+  preludeCalls = 0;
+  private preludeLeft: number;
+  private preludePid = -1;
 
   constructor(alphabet: Alphabet, sink: EventSink, opts: DecoderOptions = {}) {
     this.alphabet = alphabet;
@@ -117,6 +129,7 @@ export class EventDecoder {
     this.strict = opts.strict ?? true;
     this.format = opts.format ?? 'auto';
     this.parser = new StraceLineParser({ file: opts.file, strict: this.strict });
+    this.preludeLeft = opts.preludeExecs ?? 0;
     this.onLineBound = (line) => this.line(line);
   }
 
@@ -176,6 +189,16 @@ export class EventDecoder {
     let v = this.nameIds.get(call.name);
     if (v === undefined) v = this.learnName(call.name);
     const kind = v & 3;
+    if (this.preludeLeft > 0) {
+      if (this.preludePid < 0) this.preludePid = pid;
+      if (pid === this.preludePid) {
+        if (kind === 1) this.preludeLeft--;
+        if (this.preludeLeft > 0) {
+          this.preludeCalls++;
+          return;
+        }
+      }
+    }
     if (kind !== 0) {
       if (kind === 1) this.execLine(pid, text);
       else this.forkLine(pid, text);
@@ -212,6 +235,7 @@ export class EventDecoder {
   }
 
   private inherit(parent: number, child: number): void {
+    this.sink.fork?.(parent, child);
     const p = this.programs.get(parent);
     if (p !== undefined && !this.programs.has(child)) this.programs.set(child, p);
   }

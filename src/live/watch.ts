@@ -3,31 +3,42 @@
 // (`--input`), and go through one OnlineDetector (per-pid k-buffer and locality frame, buffer cleared on
 // the model's reset calls, alarm when the LFC reaches the threshold policy's minimum).
 //
-// Live backend: `strace -f -q -ttt -s 64 -o FIFO` (or `-p PID`). The FIFO lives in a private temporary
-// folder; strace opens it itself with close-on-exec, so the traced command inherits no extra descriptor
-// (it can neither write fake events into the monitor nor keep the stream open). We hold a write end
-// ourselves until strace exits, so the stream ends exactly when strace is done; the read end is polled
-// in batches (see pollFifo) because waking up on every strace line is slower than tracing itself. `-q` (not `-qq`) keeps
-// the `+++ exited` lines that end a pid's state. strace prints a call when it returns, so `--on-alarm
-// stop|kill` reacts right after the offending call completed (not before it, unlike the paper's
-// synchronous Xenini mode).
+// Live backend: `strace -f -q -ttt -s 64 -o /dev/fd/3`, where fd 3 is the write end of a FIFO that was
+// unlinked before strace started: the event channel has no path anywhere (nothing in strace's argv or
+// the file system names it). The traced command is started through a shell that closes fd 3 and then
+// execs it (`exec 3>&-; exec -a ARGV0 PATH ARGS`), so the command inherits no descriptor of the channel;
+// the shell's own calls before that exec are dropped (EventDecoder preludeExecs), so the events are
+// exactly those of tracing the command itself. We hold a write end ourselves until strace exits, so the
+// stream ends exactly when strace is done; the read end is polled in batches (see pollFifo) because
+// waking up on every strace line is slower than tracing itself. `-q` (not `-qq`) keeps the `+++ exited`
+// lines that end a pid's state. strace prints a call when it returns, so `--on-alarm stop|kill` reacts
+// right after the offending call completed (not before it, unlike the paper's synchronous Xenini mode).
 //
-// Databases: xenids and shared-scope stide models have one database. A per-program stide model is
-// watched against the union of its program databases (a live stream does not say which program a pid
-// runs before its execve, and the union is exactly what a shared model trained on the same data holds).
+// Actions only on what we watch: a same-user program can still reach a process's descriptors through
+// /proc/PID/fd, so event lines are never trusted to choose whom to signal. `stop`/`kill` act on a pid
+// only when (1) it is > 1, not watch itself, not strace, and not in watch's process group; (2) the
+// stream showed it created by the watched command (or it was given with --pid); and (3) the kernel says
+// our own strace traces it right now (`TracerPid` in /proc/PID/status). Forged lines can change none of
+// (1) and (3), so they cannot make watch signal anything outside the watched tree.
+//
+// Detectors: any registered kind with an online form (src/detectors/registry.ts onlineForm); each full
+// window of a process is tested by it. A per-program model is watched against the union of its program
+// databases (a live stream does not say which program a pid runs before its execve, and the union is
+// what a shared model trained on the same data holds).
 //
 // Alarm reports are rate limited: the first alarm of a process is reported, then at most one report per
 // `frame` windows of that process while it stays in alarm. Every alarming window is still counted.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, constants as fsConstants, createReadStream, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, createReadStream, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { WindowSet } from '../detectors/window-set.js';
-import { ALARM, OnlineDetector, resetMask, type ProcessState } from '../detectors/xenids.js';
+import { onlineForm } from '../detectors/registry.js';
+import { resetMask } from '../detectors/xenids.js';
+import { ALARM, OnlineDetector, type ProcessState } from './online.js';
 import { InputError } from '../errors.js';
 import { minAlarmLfc, policyLabel, type ThresholdPolicy } from '../eval/threshold.js';
 import type { SyscallTable } from '../traces/trace.js';
@@ -72,7 +83,10 @@ export interface AlarmReport {
   sequence: string[];
   /** First report for this process? */
   first: boolean;
-  action: 'none' | 'stopped' | 'killed' | 'failed';
+  /** 'refused': the pid failed the checks of the file comment (see `refused`). */
+  action: 'none' | 'stopped' | 'killed' | 'failed' | 'refused';
+  /** Why an action was refused. */
+  refused?: string;
 }
 
 export interface ProcessLatency {
@@ -113,19 +127,6 @@ interface ProcInfo {
   acted: boolean;
 }
 
-/** The union of a model's databases: what a per-program stide model is watched against. */
-export function watchDatabase(model: SavedModel): WindowSet {
-  const shared = model.dbs.get('*');
-  if (shared !== undefined && model.dbs.size === 1) return shared;
-  const union = new WindowSet(model.config.k);
-  for (const db of model.dbs.values()) {
-    const { windows, counts } = db.export();
-    const k = db.k;
-    for (let i = 0; i < counts.length; i++) union.add(windows, i * k, counts[i]!);
-  }
-  return union;
-}
-
 /**
  * The detector side of watch: an EventSink that feeds the OnlineDetector, writes rate-limited alarm
  * reports and keeps the summary. Usable on its own (tests push events directly).
@@ -142,6 +143,15 @@ export class Watcher implements EventSink {
   private readonly names: readonly string[];
   /** Set by watch(): what to do to an alarming live process, and who knows program names. */
   action: AlarmAction = 'report';
+  /**
+   * Set by watch() for live sources: the kernel-side check of a pid before it is signalled; returns
+   * why the pid must not be touched, or null.
+   */
+  guard: (pid: number) => string | null = () => 'no live tracer';
+  /** Pids the stream showed created by the watched command (or given with --pid). */
+  readonly tree = new Set<number>();
+  /** The first pid of the stream is the watched command (command mode). */
+  treeFromFirstEvent = false;
   programOf: (pid: number) => string | undefined = () => undefined;
   private started = performance.now();
   private endedAt: number | undefined;
@@ -167,7 +177,7 @@ export class Watcher implements EventSink {
     this.out = opts.out ?? process.stdout;
     this.alarmLog = opts.keepReports ? [] : null;
     this.names = model.alphabet.allNames();
-    this.detector = new OnlineDetector(watchDatabase(model), {
+    this.detector = new OnlineDetector(onlineForm(model.detector), {
       minAlarmLfc: this.minLfc,
       frame: opts.frame,
       resetMask: resetMask(model.alphabet, model.config.resetOn),
@@ -180,6 +190,10 @@ export class Watcher implements EventSink {
   }
 
   event(pid: number, id: number, ts: number): void {
+    if (this.treeFromFirstEvent) {
+      this.treeFromFirstEvent = false;
+      this.tree.add(pid);
+    }
     const r = this.detector.push(0, pid, id);
     const s = this.detector.last!;
     if (s.events === 1) {
@@ -187,6 +201,10 @@ export class Watcher implements EventSink {
       if (ts === ts) this.sawTraceTime = true; // not NaN
     }
     if (r === ALARM) this.alarm(pid, s, ts);
+  }
+
+  fork(parent: number, child: number): void {
+    if (this.tree.has(parent)) this.tree.add(child);
   }
 
   exit(pid: number): void {
@@ -221,9 +239,15 @@ export class Watcher implements EventSink {
     }
     info.lastReported = windowIndex;
     let action: AlarmReport['action'] = 'none';
+    let refused: string | undefined;
     if (this.action !== 'report' && !info.acted) {
-      info.acted = true;
-      action = this.act(pid);
+      refused = this.refusal(pid);
+      if (refused === undefined) {
+        info.acted = true;
+        action = this.act(pid);
+      } else {
+        action = 'refused'; // not marked acted: a later report retries (the fork line may come later)
+      }
     }
     const w = this.detector.currentWindow(s);
     const seq: string[] = new Array<string>(w.length);
@@ -240,10 +264,19 @@ export class Watcher implements EventSink {
       sequence: seq,
       first,
       action,
+      ...(refused !== undefined ? { refused } : {}),
     };
     this.reports++;
     this.alarmLog?.push(report);
     this.out.write(this.json ? JSON.stringify(report) + '\n' : formatAlarm(report) + '\n');
+  }
+
+  /** Why `pid` must not be signalled (see the file comment), or undefined when it may be. */
+  private refusal(pid: number): string | undefined {
+    if (!Number.isInteger(pid) || pid <= 1) return `pid ${pid} is never signalled`;
+    if (pid === process.pid) return 'that is watch itself';
+    if (!this.tree.has(pid)) return `pid ${pid} was not seen created by the watched command`;
+    return this.guard(pid) ?? undefined;
   }
 
   private act(pid: number): AlarmReport['action'] {
@@ -290,7 +323,7 @@ function round3(x: number): number {
 
 export function formatAlarm(r: AlarmReport): string {
   const prog = r.program ?? '?';
-  const act = r.action === 'none' ? '' : ` action=${r.action}`;
+  const act = r.action === 'none' ? '' : ` action=${r.action}` + (r.refused !== undefined ? ` (${r.refused})` : '');
   return `ALARM ${r.time} pid=${r.pid} program=${prog} window=${r.window} call=${r.event} lfc=${r.lfc}/${r.frame}${act} seq=${r.sequence.join(',')}`;
 }
 
@@ -340,10 +373,52 @@ interface LiveBackend {
   cleanup: () => void;
 }
 
-/** Starts strace writing into a private FIFO; see the file comment. */
+/** The executable `cmd` names: itself when it has a slash, else the first match on PATH. */
+export function resolveCommand(cmd: string): string {
+  const executable = (p: string): boolean => {
+    try {
+      accessSync(p, fsConstants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (cmd.includes('/')) {
+    const p = isAbsolute(cmd) ? cmd : resolvePath(cmd);
+    if (!executable(p)) throw new InputError(`cannot run ${cmd}: not an executable file`);
+    return p;
+  }
+  for (const dir of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
+    if (dir === '') continue;
+    const p = join(dir, cmd);
+    if (executable(p)) return p;
+  }
+  throw new InputError(`command not found: ${cmd}`, { expected: 'a program on PATH or a path to an executable' });
+}
+
+/**
+ * The argv strace runs for `-- CMD`: a shell that closes fd 3 (the event channel) and execs the command
+ * with its own argv[0]. bash's `exec -a` keeps argv[0]; without bash, sh execs the resolved path.
+ */
+function wrappedCommand(argv: readonly string[]): string[] {
+  const path = resolveCommand(argv[0]!);
+  let bash = false;
+  try {
+    accessSync('/bin/bash', fsConstants.X_OK);
+    bash = true;
+  } catch {
+    bash = false;
+  }
+  return bash
+    ? ['/bin/bash', '-c', 'exec 3>&-; exec -a "$0" "$@"', argv[0]!, path, ...argv.slice(1)]
+    : ['/bin/sh', '-c', 'exec 3>&-; exec "$@"', 'sh', path, ...argv.slice(1)];
+}
+
+/** Starts strace writing into an unlinked FIFO passed as its fd 3; see the file comment. */
 function startStrace(source: Exclude<WatchSource, { kind: 'input' }>, opts: WatchOptions): LiveBackend {
   const bin = opts.straceBin ?? 'strace';
   straceVersion(bin);
+  const wrapped = source.kind === 'command' ? wrappedCommand(source.argv) : [];
   const dir = mkdtempSync(join(tmpdir(), 'stidebench-watch-'));
   const fifo = join(dir, 'events');
   const mk = spawnSync('mkfifo', ['-m', '600', fifo]);
@@ -351,11 +426,19 @@ function startStrace(source: Exclude<WatchSource, { kind: 'input' }>, opts: Watc
     rmSync(dir, { recursive: true, force: true });
     throw new InputError(`cannot create a FIFO for strace output (mkfifo: ${mk.error?.message ?? mk.stderr?.toString().trim()})`);
   }
-  const rfd = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-  let wfd: number | null = openSync(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
-  const base = ['-f', '-q', '-ttt', '-s', '64', '-o', fifo];
-  const args = source.kind === 'command' ? [...base, '--', ...source.argv] : [...base, '-p', String(source.pid)];
-  const child = spawn(bin, args, { stdio: source.kind === 'command' ? (opts.stdio ?? 'inherit') : ['ignore', 'inherit', 'inherit'] });
+  let rfd: number;
+  let wfd: number | null;
+  try {
+    rfd = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    wfd = openSync(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+  } finally {
+    // From here on the channel exists only as descriptors: no path names it.
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const base = ['-f', '-q', '-ttt', '-s', '64', '-o', '/dev/fd/3'];
+  const args = source.kind === 'command' ? [...base, '--', ...wrapped] : [...base, '-p', String(source.pid)];
+  const io = source.kind === 'command' ? (opts.stdio ?? 'inherit') : 'ignore';
+  const child = spawn(bin, args, { stdio: [io, source.kind === 'command' ? io : 'inherit', source.kind === 'command' ? io : 'inherit', wfd] });
   const closeWriter = (): void => {
     if (wfd !== null) {
       closeSync(wfd);
@@ -379,8 +462,24 @@ function startStrace(source: Exclude<WatchSource, { kind: 'input' }>, opts: Watc
     cleanup: () => {
       closeWriter();
       closeSync(rfd);
-      rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Parent-side check before signalling `pid`: it must be traced right now by our own strace. */
+export function tracedBy(tracerPid: number | undefined): (pid: number) => string | null {
+  return (pid) => {
+    if (tracerPid === undefined) return 'no live tracer';
+    if (pid === tracerPid) return 'that is the tracer';
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      return `pid ${pid} no longer exists`;
+    }
+    const m = /^TracerPid:\s*(\d+)/m.exec(status);
+    const tracer = m ? Number(m[1]) : -1;
+    return tracer === tracerPid ? null : `pid ${pid} is not traced by this watch (TracerPid ${tracer})`;
   };
 }
 
@@ -403,6 +502,8 @@ export async function watch(model: SavedModel, source: WatchSource, opts: WatchO
   const table = opts.table ?? modelInputTable(model);
   const decoder = new EventDecoder(model.alphabet, w, {
     format: live ? 'strace' : (opts.format ?? 'auto'),
+    // Command mode: drop the descriptor-closing shell's calls, up to the exec of the command itself.
+    preludeExecs: source.kind === 'command' ? 2 : 0,
     table,
     file: source.kind === 'input' ? (source.path === '-' ? '<stdin>' : source.path) : '<strace>',
     // A file is input like any other (a bad line stops with file:line); a live stream, including stdin
@@ -416,7 +517,12 @@ export async function watch(model: SavedModel, source: WatchSource, opts: WatchO
   let backend: LiveBackend | undefined;
   let stream: Readable | undefined;
   if (source.kind === 'input') stream = openInput(source.path);
-  else backend = startStrace(source, opts);
+  else {
+    backend = startStrace(source, opts);
+    w.guard = tracedBy(backend.child.pid);
+    if (source.kind === 'command') w.treeFromFirstEvent = true;
+    else w.tree.add(source.pid);
+  }
 
   // Ctrl-C: a started command gets it from the terminal itself; an attached strace is told to detach;
   // with --input we stop reading. Either way the summary is still printed.

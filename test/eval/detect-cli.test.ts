@@ -49,7 +49,10 @@ describe('stidebench detect', () => {
       [['--train', ...train, '--test', test[0]!, '-k', '0'], /option -k is out of range .*an integer from 1 to 64/],
       [['--train', ...train, '--test', test[0]!, '--ratio', '1.5'], /option --ratio is out of range .*\[0, 1\)/],
       [['--train', join(ROOT, 'test', 'fixtures', 'traces', 'unm', 'big.int.gz'), '--test', join(ROOT, 'package.json'), '--test-label', 'attack', '--format', 'unm'], /package\.json:1: .*expected/],
-      [['--train', ...train, '--test', join(ROOT, 'test', 'fixtures', 'traces', 'unm', 'big.int.gz')], /cannot tell whether this test trace is normal or attack/],
+      [['--train', ...train, '--test', test[0]!, '--detector', 'nosuch'], /unknown detector kind "nosuch"; expected stide\|xenids\|tstide\|lookahead\|hamming/],
+      [['--train', ...train, '--test', test[0]!, '--detector', 'hamming', '--param', 'minDistance=9'], /minDistance = 9; expected an integer in 1\.\.k = 1\.\.6/],
+      [['--train', ...train, '--test', test[0]!, '--detector', 'xenids', '--scope', 'per-program'], /xenids does not support scope per-program/],
+      [['--train', join(T, 'attack'), '--test', test[0]!], /no normal training traces found/],
     ];
     for (const [args, re] of cases) {
       const out = spawnSync('node', [CLI, 'detect', ...args], { encoding: 'utf8' });

@@ -72,7 +72,7 @@ describe('end to end: record -> train -> watch (real strace, real tar)', () => {
     expect(model.training.files).toBe(5);
     expect(model.training.traces).toBeGreaterThanOrEqual(10);
     expect(model.training.tracesPerProgram).toHaveProperty('tar');
-    expect(model.dbs.get('*')!.size).toBeGreaterThan(100);
+    expect(model.detector.dbSize).toBeGreaterThan(100);
   });
 
   it('(a) another normal tar run raises no alarm', async () => {

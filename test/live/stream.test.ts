@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { WindowSet } from '../../src/detectors/window-set.js';
+import { XenidsModel } from '../../src/detectors/xenids.js';
+import { saveDetector } from '../../src/detectors/registry.js';
 import { InputError } from '../../src/errors.js';
 import { ratioThreshold, countThreshold } from '../../src/eval/threshold.js';
 import { trainFromFiles, type SavedModel } from '../../src/live/model-file.js';
@@ -159,10 +161,12 @@ describe('watch loop', () => {
     const k = windows[0]!.length;
     const db = new WindowSet(k);
     for (const w of windows) db.add(Int32Array.from(w, (n) => a.idOf(n)!));
+    const config = { kind: 'xenids', scope: 'shared' as const, k, resetOn };
     return {
-      config: { kind: 'xenids', scope: 'shared', k, resetOn },
+      config,
+      params: {},
       alphabet: a,
-      dbs: new Map([['*', db]]),
+      detector: new XenidsModel(config, db),
       training: { data: [], format: 'test', files: 0, skippedFiles: 0, traces: 0, calls: 0, tracesPerProgram: {}, createdAt: '' },
     };
   }
@@ -198,8 +202,8 @@ describe('watch loop', () => {
     const execPositions = (m: SavedModel): number[] => {
       const ex = m.alphabet.idOf('execve')!;
       const pos = new Set<number>();
-      for (const db of m.dbs.values()) {
-        const { windows } = db.export();
+      for (const [i, windows] of saveDetector(m.detector).arrays.entries()) {
+        if (i % 2 === 1) continue; // window sets are saved as (windows, counts) pairs
         for (let i = 0; i < windows.length; i++) if (windows[i] === ex) pos.add(i % m.config.k);
       }
       return [...pos].sort();

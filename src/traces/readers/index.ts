@@ -5,7 +5,8 @@
 // inflating batches on the libuv thread pool while the main thread parses; and detectFormat for
 // `--format auto` (file name first, then a sniff of the first bytes).
 
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { openInputFile } from '../../input.js';
 import { basename } from 'node:path';
 import { constants as zc, createGunzip, gunzipSync, type Gunzip, type ZlibOptions } from 'node:zlib';
 import { InputError } from '../../errors.js';
@@ -378,14 +379,9 @@ export function detectFormat(absPath: string, firstBytes: Buffer): TraceFormat {
   throw new InputError('cannot detect the trace format', { file: absPath, line: 1, text: first, expected: FORMAT_EXPECTED });
 }
 
-/** Reads up to 64 KiB of a file and detects its format. */
+/** Reads up to 64 KiB of a file and detects its format (only a regular file; a FIFO is refused, never waited on). */
 export function detectFileFormat(absPath: string): TraceFormat {
-  let fd: number;
-  try {
-    fd = openSync(absPath, 'r');
-  } catch (e) {
-    throw new InputError(`cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: absPath });
-  }
+  const { fd } = openInputFile(absPath, { what: 'file' });
   try {
     const buf = Buffer.alloc(65536);
     const n = readSync(fd, buf, 0, buf.length, 0);
