@@ -104,7 +104,7 @@ export class Alphabet {
       if (hit >= 0) out[i] = hit;
       else {
         out[i] = this.idForRaw(table, r);
-        cache = this.caches.get(table.id)!;
+        cache = this.caches.get(table.id) ?? cache;
       }
     }
     return out;
