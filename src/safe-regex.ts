@@ -2,7 +2,8 @@
 // experiment report groups) cannot backtrack catastrophically in V8's engine. Conservative "star height
 // one" rule, as the safe-regex family of checkers: a repeated part (`*`, `+`, `{n,}`, `{n,m}` with m > 1)
 // may not itself contain a quantifier, an alternation or a back-reference, back-references are refused
-// everywhere, and a pattern has at most MAX_REPEATS repeated parts (sequences backtrack polynomially). Every pattern in the registry passes; `(a+)+`, `(a|a)*`, `(\w+\s?)*` do not.
+// everywhere, and a pattern has at most MAX_REPEATS repeated parts, of which at most MAX_UNBOUNDED unbounded
+// (a failing match then costs at worst O(n^3) in the path length; the fuzz test times them on 4 KiB paths). Every pattern in the registry passes; `(a+)+`, `(a|a)*`, `(\w+\s?)*` do not.
 
 /** Most repeated parts in one pattern. */
 export const MAX_REPEATS = 8;
@@ -15,6 +16,14 @@ interface Frame {
   risky: boolean;
   /** The index of the '(' in the source. */
   at: number;
+}
+
+/** Most unbounded repetitions (`*`, `+`, `{n,}`): three keep a failing match at worst cubic in the path length. */
+export const MAX_UNBOUNDED = 3;
+
+function isUnbounded(src: string, i: number): boolean {
+  const c = src[i];
+  return c === '*' || c === '+' || (c === '{' && /^\{\d+,\}/.test(src.slice(i, i + 24)));
 }
 
 /** Length of the quantifier starting at src[i] and whether it repeats (max > 1); [0, false] when none. */
@@ -122,6 +131,22 @@ export function regexProblem(src: string): string | null {
   }
   // Many repetitions in sequence backtrack polynomially (O(n^reps)) on a failing match.
   if (reps > MAX_REPEATS) return `has ${reps} repetitions; at most ${MAX_REPEATS}`;
+  let unbounded = 0;
+  let inClass = false;
+  for (let j = 0; j < n; j++) {
+    const ch = src[j];
+    if (ch === '\\') {
+      j++;
+      continue;
+    }
+    if (inClass) {
+      if (ch === ']') inClass = false;
+      continue;
+    }
+    if (ch === '[') inClass = true;
+    else if (isUnbounded(src, j)) unbounded++;
+  }
+  if (unbounded > MAX_UNBOUNDED) return `has ${unbounded} unbounded repetitions (*, +, {n,}); at most ${MAX_UNBOUNDED}`;
   return null;
 }
 
