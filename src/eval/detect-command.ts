@@ -29,6 +29,7 @@ interface DetectOptions {
   testLabel?: string;
   program?: string;
   syscalls?: string;
+  lenient?: boolean;
 }
 
 function intOption(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -79,6 +80,7 @@ export function registerDetectCommand(program: Command): void {
     .option('--program <name>', 'program name of traces without a sidecar (per-program scope)')
     .option('--syscalls <table>', 'numbering of raw syscall numbers: linux-i386|linux-x86_64|PATH to a UNM calls.txt file')
     .option('--json', 'print one JSON object')
+    .option('--lenient', 'skip malformed trace lines (counted and reported as warnings) instead of stopping at the first')
     .addHelpText(
       'after',
       `
@@ -101,6 +103,7 @@ Labels: a FILE.meta.json sidecar, else --test-label, else a normal/attack folder
         testLabel: opts.testLabel as Label | undefined,
         program: opts.program,
         table: resolveTable(opts.syscalls),
+        lenient: opts.lenient === true,
         specs: [spec],
         sharedHint: '--scope shared',
       });

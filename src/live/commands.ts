@@ -53,6 +53,7 @@ interface TrainFlags {
   program?: string;
   table?: string;
   output: string;
+  lenient?: boolean;
 }
 
 interface WatchFlags {
@@ -127,6 +128,7 @@ Exit status: the command's (128 + signal number when a signal killed it).`,
     .option('--program <name>', 'program of files without a sidecar')
     .option('--table <name|file>', 'syscall numbering for numeric formats: linux-x86_64, linux-i386 or a calls.txt file')
     .requiredOption('-o, --output <model>', 'model file to write')
+    .option('--lenient', 'skip malformed trace lines (counted and reported as warnings) instead of stopping at the first')
     .addHelpText(
       'after',
       `
@@ -145,6 +147,7 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
         label: flags.label,
         program: flags.program,
         table: resolveTable(flags.table),
+        lenient: flags.lenient === true,
       });
       for (const w of warnings) process.stderr.write(`stidebench: warning: ${w}\n`);
       saveModel(flags.output, model);

@@ -365,6 +365,8 @@ export interface TrainFromFilesOptions {
   program?: string;
   /** Numbering for numeric formats (see ReadOptions.table). */
   table?: SyscallTable;
+  /** Skip malformed trace lines (counted in the warnings) instead of stopping at the first. */
+  lenient?: boolean;
 }
 
 export interface TrainFromFilesResult {
@@ -388,6 +390,7 @@ export function trainFromFiles(opts: TrainFromFilesOptions): TrainFromFilesResul
     format: opts.format,
     program: opts.program,
     table: opts.table,
+    lenient: opts.lenient,
     specs: [spec],
     sharedHint: '--scope shared',
     trainLabel: opts.label,
