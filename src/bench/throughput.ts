@@ -10,14 +10,14 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { InputError } from '../errors.js';
-import { defaultLabel, detectorKinds, namesNeeded, resolveSpec, trainModel, type DetectorKind, type DetectorSpec } from '../detectors/registry.js';
+import { defaultLabel, detectorKinds, resolveSpec, trainModel, type DetectorKind, type DetectorSpec } from '../detectors/registry.js';
 import type { Model } from '../detectors/types.js';
 import { listFiles } from '../datasets/files.js';
 import { labelFile, loadDataset, loadDatasetAsync, readSidecarFile, requireRoot, subsetRegex } from '../datasets/load.js';
 import type { Manifest } from '../datasets/manifest.js';
 import { seededShuffle } from '../eval/random.js';
 import { markdownTable, formatNumber } from '../report/tables.js';
-import { Alphabet } from '../traces/alphabet.js';
+import { encodeSets } from '../prepare/index.js';
 import { loadBytes } from '../traces/readers/common.js';
 import type { RawTrace, Trace } from '../traces/trace.js';
 
@@ -121,7 +121,7 @@ export function defaultSpec(kind: DetectorKind): DetectorSpec {
   return resolveSpec({ kind });
 }
 
-/** Encodes training traces first, interns what the detectors need, freezes, then encodes the test traces. */
+/** Encodes the split through the one pipeline (src/prepare): one vocabulary, training first, the detectors' names, frozen. */
 export function encodeSplit(
   dataset: string,
   trainFrom: string,
@@ -129,11 +129,8 @@ export function encodeSplit(
   test: readonly RawTrace[],
   specs: readonly DetectorSpec[],
 ): BenchData {
-  const alphabet = new Alphabet();
-  const trainEnc = train.map((t) => alphabet.encode(t));
-  for (const s of specs) for (const n of namesNeeded(s)) alphabet.intern(n);
-  alphabet.freeze();
-  return { dataset, trainFrom, train: trainEnc, test: test.map((t) => alphabet.encode(t)) };
+  const { sets } = encodeSets({ train, test }, specs);
+  return { dataset, trainFrom, train: sets.train, test: sets.test };
 }
 
 /**

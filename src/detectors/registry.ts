@@ -21,7 +21,9 @@ import { xenidsDetector } from './xenids.js';
 import type { DbScope, DetectorConfig, DetectorDef, DetectorSpec, Model, SavedParts, WindowTest } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
-export type { DetectorDef, DetectorSpec } from './types.js';
+export { defineDetector } from './types.js';
+export type { DbScope, DetectorConfig, DetectorDef, DetectorSpec, Model, SavedParts, TrainOptions, WindowTest } from './types.js';
+export type { Trace } from '../traces/trace.js';
 /** A registered detector kind's name. */
 export type DetectorKind = string;
 
@@ -41,6 +43,14 @@ export function registerDetector<P>(def: DetectorDef<P>): void {
 }
 
 for (const d of [stideDetector, xenidsDetector, tstideDetector, lookaheadDetector, hammingDetector] as AnyDef[]) registerDetector(d);
+
+/** The built-in kinds (a snapshot taken at load; detectorKinds() also lists kinds registered later). */
+export const DETECTOR_KINDS: readonly string[] = Object.freeze([...defs.keys()]);
+
+/** The params each built-in kind accepts (from its schema). */
+export const DETECTOR_PARAMS: Readonly<Record<string, readonly string[]>> = Object.freeze(
+  Object.fromEntries([...defs.values()].map((d) => [d.kind, Object.keys((d.params as { shape?: Record<string, unknown> }).shape ?? {})])),
+);
 
 /** Registered kinds in registration order (built-ins first). */
 export function detectorKinds(): string[] {
@@ -149,4 +159,16 @@ export function onlineForm(model: Model): WindowTest {
   const def = getDetector(model.config.kind);
   if (def.online === undefined) throw new InputError(`detector ${def.kind} has no online form`, { expected: `one of ${onlineKinds().join('|')}` });
   return def.online(model);
+}
+
+/** --param NAME=VALUE (repeatable): detector params; numbers, true/false, else strings. */
+export function parseParamOptions(items: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const item of items) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(item);
+    if (m === null) throw new InputError('bad --param', { text: item, expected: 'NAME=VALUE, e.g. --param minDistance=2' });
+    const v = m[2]!;
+    out[m[1]!] = v !== '' && Number.isFinite(Number(v)) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v;
+  }
+  return out;
 }

@@ -40,6 +40,15 @@ export class StideModel implements Model {
     }
     return db.mismatches(trace.calls);
   }
+
+  scoreInto(trace: Trace, out: Uint8Array): number {
+    const db = this.dbFor(trace);
+    const L = trace.calls.length;
+    if (db !== undefined) return db.signalInto(trace.calls, 0, L, out, 0);
+    const nw = Math.max(0, L - this.config.k + 1);
+    out.fill(1, 0, nw);
+    return nw;
+  }
 }
 
 export function trainStide(traces: readonly Trace[], k: number, scope: DbScope): StideModel {

@@ -78,6 +78,26 @@ export class TstideModel implements Model {
     }
     return sig;
   }
+
+  /** Scratch window indices for scoreInto, grown to the longest trace. */
+  private idxBuf = new Int32Array(0);
+
+  scoreInto(trace: Trace, out: Uint8Array): number {
+    const db = this.dbFor(trace);
+    const nw = Math.max(0, trace.calls.length - this.config.k + 1);
+    if (db === undefined) {
+      out.fill(1, 0, nw);
+      return nw;
+    }
+    if (this.idxBuf.length < nw) this.idxBuf = new Int32Array(Math.max(nw, this.idxBuf.length * 2));
+    const idx = db.set.lookupAll(trace.calls, this.idxBuf);
+    const rare = db.rare;
+    for (let i = 0; i < nw; i++) {
+      const j = idx[i]!;
+      out[i] = j < 0 ? 1 : rare[j]!;
+    }
+    return nw;
+  }
 }
 
 export function trainTstide(

@@ -7,6 +7,8 @@ import { defaultLabel, detectorKinds, hasDetector, resolveSpec } from '../detect
 import { inlineDatasetSchema } from '../prepare/inline.js';
 import { MAX_FRAME, MAX_K } from '../numbers.js';
 import { isValidRegex, regexProblem } from '../safe-regex.js';
+import { split } from '../prepare/split-schema.js';
+import { TRACE_SCORE_KINDS } from '../eval/trace-scores.js';
 
 export { MAX_FRAME, MAX_K };
 
@@ -46,48 +48,7 @@ function listOrRange(item: z.ZodNumber) {
   });
 }
 
-/** How to draw traces from a pool: a named subset of the manifest, then a seeded fraction or count. */
-const selection = z
-  .object({
-    subset: z.string().optional(),
-    fraction: z.number().gt(0).max(1).optional(),
-    count: z.number().int().positive().optional(),
-    /** Take traces in file order instead of at random (with count or fraction). */
-    ordered: z.boolean().default(false),
-    /**
-     * What fraction/count counts and draws: single traces (processes), or whole source files, so every
-     * process of one recording lands on the same side of the split.
-     */
-    unit: z.enum(['trace', 'file']).default('trace'),
-  })
-  .strict()
-  .refine((s) => !(s.fraction !== undefined && s.count !== undefined), { message: 'give either fraction or count, not both' });
-
-export type Selection = z.infer<typeof selection>;
-
-const split = z
-  .object({
-    seed: z.number().int().default(1),
-    /** Normal traces to train on (default: all normal traces). */
-    train: selection.optional(),
-    /** Normal traces held out to calibrate thresholds (drawn from what training left). */
-    calibrate: selection.optional(),
-    /** Normal traces to test on (drawn from what training and calibration left; default: all of it). */
-    test: selection.optional(),
-    /** Attack traces to test on (default: all attack traces; include: false = none, e.g. for a background dataset). */
-    attack: z.object({ subset: z.string().optional(), include: z.boolean().default(true) }).strict().optional(),
-    /**
-     * Long normal traces are cut: the first `trainCalls` calls of every normal trace with at least
-     * `minLength` calls train, the rest is a normal test trace (Warrender 1999 trained xlock and named on
-     * the beginning of their long live traces). Cut traces never enter the random draws.
-     */
-    prefix: z.object({ minLength: z.number().int().positive(), trainCalls: z.number().int().positive() }).strict().optional(),
-    /** Traces with fewer calls are left out of every set and counted (Warrender drops 1-call traces). */
-    minLength: z.number().int().min(0).default(0),
-  })
-  .strict();
-
-export type Split = z.infer<typeof split>;
+export { selection, split, type Selection, type Split } from '../prepare/split-schema.js';
 
 /** Name mapping applied before encoding, so traces of different systems share one alphabet by name. */
 const mapNames = z.enum(['none', 'sunos-to-linux']).default('none');
@@ -179,6 +140,33 @@ export const experimentSchema = z
         plots: z.boolean().default(true),
         /** Also write PNG copies of the plots. */
         png: z.boolean().default(false),
+        /**
+         * Trace scores with ROC/AUC and calibrated rules (src/eval/trace-scores.ts): a kind name, or
+         * { kind, frame } for maxLfc / maxLfcRatio / streamSum (frame = W; must be one of `frames`;
+         * without it, every frame). Default: none beyond the max-LFC analysis above.
+         */
+        scores: z
+          .array(
+            z.union([
+              z.enum(TRACE_SCORE_KINDS),
+              z.object({ kind: z.enum(TRACE_SCORE_KINDS), frame: z.number().int().positive().optional() }).strict(),
+            ]),
+          )
+          .default([]),
+        /**
+         * Threshold rules calibrated on the calibration traces, applied to every score; both alarm iff
+         * score > threshold: { rule: quantile, q } (numpy linear quantile) or { rule: max }.
+         */
+        rules: z
+          .array(
+            z.union([
+              z.object({ rule: z.literal('quantile'), q: z.number().min(0).max(1) }).strict(),
+              z.object({ rule: z.literal('max') }).strict(),
+            ]),
+          )
+          .default([]),
+        /** Syscall-level TP/FP/TN/FN, CFA and LID-DS precision/F1 for LFC scores at every rule and count threshold. */
+        syscallMetrics: z.boolean().default(false),
       })
       .strict()
       .optional(),
@@ -201,6 +189,8 @@ export const experimentSchema = z
           .optional(),
         /** One threshold-sweep table per cell and frame in summary.md (metrics.csv always has them all). */
         sweepTables: z.boolean().default(true),
+        /** Per dataset (program): share of intrusion traces detected beside intrusions detected, and their means (Warrender 1999). */
+        perProgram: z.boolean().default(false),
       })
       .strict()
       .optional(),
@@ -213,15 +203,18 @@ export const experimentSchema = z
   .strict()
   .superRefine((e, ctx) => {
     // The plan size is checked here, before anything is loaded or run.
+    // Runs even when a field above failed (zod reports every issue): then there is nothing to size.
+    if (!Array.isArray(e.frames) || !Array.isArray(e.k) || !Array.isArray(e.datasets) || !Array.isArray(e.detectors) || typeof e.thresholds !== 'object' || e.thresholds === null) return;
     const maxFrame = e.frames.reduce((a, b) => Math.max(a, b), 0);
-    const counts = e.thresholds.count ?? [];
+    const counts: number[] = Array.isArray(e.thresholds.count) ? e.thresholds.count : [];
+    const ratios: number[] = Array.isArray(e.thresholds.ratio) ? e.thresholds.ratio : [];
     const never = counts.find((t) => t > maxFrame);
     if (never !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['thresholds', 'count'], message: `count threshold ${never} exceeds the largest frame ${maxFrame} and can never alarm` });
     }
     let cells = e.datasets.length;
     cells *= e.detectors.length * e.k.length;
-    const points = cells * e.frames.length * (counts.length + (e.thresholds.ratio?.length ?? 0));
+    const points = cells * e.frames.length * (counts.length + ratios.length);
     if (cells > MAX_CELLS) {
       ctx.addIssue({ code: 'custom', path: ['k'], message: `the plan has ${cells} cells (datasets x detectors x k); at most ${MAX_CELLS}` });
     } else if (points > MAX_POINTS) {

@@ -12,12 +12,12 @@ import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/th
 import { resolveTable } from '../traces/syscalls/index.js';
 import type { Label, SyscallTable } from '../traces/trace.js';
 import { checkModelFitsInput, loadModel, saveModel, trainFromFiles } from './model-file.js';
-import { onlineKinds } from '../detectors/registry.js';
-import { parseParamOptions } from '../eval/detect-command.js';
+import { onlineKinds, parseParamOptions } from '../detectors/registry.js';
 import { record, type RecordBackend } from './record.js';
-import { modelInputTable, watch, type AlarmAction, type WatchSource } from './watch.js';
+import { EXIT_LOST, modelInputTable, openEvents, watch, type AlarmAction, type WatchBackend, type WatchSource } from './watch.js';
 import type { TraceFormat } from '../traces/readers/index.js';
 import type { DbScope } from '../detectors/types.js';
+import { parseResetOn } from '../detectors/xenids.js';
 
 /** A decimal integer in [1, max] (bounded, so e.g. -k 99999999999999999999 is refused at once). */
 function positiveInt(what: string, max: number) {
@@ -40,11 +40,12 @@ interface RecordFlags {
   program?: string;
   family?: string;
   backend: RecordBackend;
+  allowLoss?: boolean;
 }
 
 interface TrainFlags {
   data: string[];
-  format: TraceFormat | 'auto';
+  format: Exclude<TraceFormat, 'lidds-2021' | 'lidds-2019'> | 'auto';
   detector: string;
   scope?: DbScope;
   param: string[];
@@ -52,6 +53,7 @@ interface TrainFlags {
   label?: Label;
   program?: string;
   table?: string;
+  resetOn?: string;
   output: string;
   lenient?: boolean;
 }
@@ -63,10 +65,15 @@ interface WatchFlags {
   threshold?: number;
   json?: boolean;
   onAlarm: AlarmAction;
-  pid?: number;
+  pid?: number[];
+  cgroup?: string;
+  backend: WatchBackend;
+  events?: string;
+  allowLoss?: boolean;
   input?: string;
   format: 'auto' | 'strace' | 'unm';
   table?: string;
+  resetOn?: string;
 }
 
 /** What watch will read: strace names (live sources, strace files), "pid number" lines, or unknown yet (stdin, auto on a non-file). */
@@ -91,6 +98,7 @@ export function registerLiveCommands(program: Command): void {
     .option('--program <name>', 'program name for the sidecar (default: basename of CMD)')
     .option('--family <name>', 'attack family for the sidecar')
     .addOption(new Option('--backend <backend>', 'tracer').choices(['strace', 'bpftrace']).default('strace'))
+    .option('--allow-loss', 'exit with the command\'s status even when the tracer lost events (they are still reported)')
     .argument('<cmd...>', 'command and its arguments (put them after --)')
     .passThroughOptions()
     .addHelpText(
@@ -99,8 +107,11 @@ export function registerLiveCommands(program: Command): void {
 The command runs as an argument vector (no shell) with the terminal's stdio, under
   strace -f -qq -s 32 -o FILE -- CMD ARGS...
 or, with --backend bpftrace, a raw_syscalls tracepoint filtered to the command's process tree
-("tid number" lines, Linux x86_64 numbers). FILE and FILE.meta.json appear atomically at the end.
-Exit status: the command's (128 + signal number when a signal killed it).`,
+("tid number" lines, Linux x86_64 numbers; tracefs is mounted when missing). FILE and FILE.meta.json
+appear atomically at the end. bpftrace can lose events when its buffer overflows: the count is in the
+sidecar (lostEvents) and on stderr.
+Exit status: the command's (128 + signal number when a signal killed it); ${EXIT_LOST} when the tracer lost
+events (unless --allow-loss).`,
     )
     .action(async (cmd: string[], flags: RecordFlags) => {
       const r = await record({
@@ -111,8 +122,11 @@ Exit status: the command's (128 + signal number when a signal killed it).`,
         family: flags.family ?? null,
         backend: flags.backend,
       });
-      process.stderr.write(`stidebench: recorded ${r.tracePath} (exit status ${r.exitStatus}, sidecar ${r.metaPath})\n`);
-      process.exitCode = r.exitStatus;
+      process.stderr.write(`stidebench: recorded ${r.tracePath} (exit status ${r.exitStatus}, ${r.lostEvents} events lost, sidecar ${r.metaPath})\n`);
+      if (r.lostEvents > 0) {
+        process.stderr.write(`stidebench: warning: the tracer lost ${r.lostEvents} events: the trace is incomplete\n`);
+      }
+      process.exitCode = r.lostEvents > 0 && !flags.allowLoss ? EXIT_LOST : r.exitStatus;
     });
 
   program
@@ -127,6 +141,7 @@ Exit status: the command's (128 + signal number when a signal killed it).`,
     .addOption(new Option('--label <label>', 'label of files without a sidecar (only normal traces train)').choices(['normal', 'attack']))
     .option('--program <name>', 'program of files without a sidecar')
     .option('--table <name|file>', 'syscall numbering for numeric formats: linux-x86_64, linux-i386 or a calls.txt file')
+    .option('--reset-on <names>', 'xenids: comma-separated calls that clear a process buffer (default execve,execveat,vfork,execv)')
     .requiredOption('-o, --output <model>', 'model file to write')
     .option('--lenient', 'skip malformed trace lines (counted and reported as warnings) instead of stopping at the first')
     .addHelpText(
@@ -148,6 +163,7 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
         program: flags.program,
         table: resolveTable(flags.table),
         lenient: flags.lenient === true,
+        ...(flags.resetOn !== undefined ? { resetOn: parseResetOn(flags.resetOn) } : {}),
       });
       for (const w of warnings) process.stderr.write(`stidebench: warning: ${w}\n`);
       saveModel(flags.output, model);
@@ -163,17 +179,22 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
   program
     .command('watch')
     .description('online detection with a saved model on a live command, a running pid, or a trace file/stdin')
-    .usage('--model MODEL [options] (-- CMD [ARGS...] | --pid PID | --input FILE|-)')
+    .usage('--model MODEL [options] (-- CMD [ARGS...] | --pid PID... | --cgroup PATH | --input FILE|-)')
     .requiredOption('--model <file>', 'model written by `stidebench train`')
     .option('--frame <n>', 'locality frame (windows)', positiveInt('frame', MAX_FRAME), 100)
     .option('--ratio <p>', 'alarm when LFC/frame > p (default 0.15)', ratio)
     .option('--threshold <n>', 'alarm when LFC >= n (instead of --ratio)', positiveInt('threshold', MAX_FRAME))
-    .option('--json', 'JSON lines: one per alarm, then a summary')
+    .option('--json', 'JSON lines on stdout: one per alarm, then a summary (a started command\'s stdout goes to stderr)')
+    .option('--events <file>', 'also write the JSON lines to FILE (- for stderr), text reports stay on stdout')
     .addOption(new Option('--on-alarm <action>', 'live sources: report, or SIGSTOP/SIGKILL the alarming process').choices(['report', 'stop', 'kill']).default('report'))
-    .option('--pid <pid>', 'attach to a running process (strace -f -p)', positiveInt('pid', MAX_PID))
+    .addOption(new Option('--backend <backend>', 'live tracer: strace, bpftrace (every call printed to watch), kernel (the detector in eBPF)').choices(['strace', 'bpftrace', 'kernel']).default('strace'))
+    .option('--pid <pid...>', 'attach to running processes, their threads and their existing and future children', (v: string, prev: number[] | undefined) => [...(prev ?? []), ...v.split(',').map((x) => positiveInt('pid', MAX_PID)(x.trim()))])
+    .option('--cgroup <path>', 'watch every task of a cgroup v2 (e.g. /sys/fs/cgroup/system.slice/nginx.service; bpftrace/kernel backends)')
+    .option('--allow-loss', 'do not exit ' + EXIT_LOST + ' when the tracer lost events (they are still reported)')
     .option('--input <file>', 'read a strace or "pid number" trace file (gzip ok), or - for stdin')
     .addOption(new Option('--format <format>', 'format of --input').choices(['auto', 'strace', 'unm']).default('auto'))
     .option('--table <name|file>', 'numbering of "pid number" input (default: the model\'s training table, else linux-x86_64)')
+    .option('--reset-on <names>', 'comma-separated calls that clear a process buffer (default: the model\'s, for xenids execve,execveat,vfork,execv)')
     .argument('[cmd...]', 'command to start and watch (put it after --)')
     .passThroughOptions()
     .addHelpText(
@@ -185,32 +206,54 @@ last --frame windows reaches the threshold. Any detector with an online form wor
 tstide, lookahead, hamming); a per-program model is watched against the union
 of its program databases. Each process's first alarm is printed, then at most one line per --frame
 windows while it stays in alarm (all alarming windows are counted in the summary).
-Live sources run strace -f -q -ttt; events are read in 10 ms batches, and --on-alarm stop|kill acts
-once per process, when the batch holding the call that completed the alarming window is read. It acts
-only on a pid > 1 that the stream showed created by the watched command (or given with --pid) and that
-the kernel reports traced by watch's own strace (TracerPid); any other target is reported as
-action=refused, so forged event lines cannot make watch signal a process outside the watched tree.
-Exit status: the watched command's (with -- CMD), else 0; errors exit 1.`,
+Alarms name the real calls of the window, also calls the model never saw.
+Backends: strace (-f -q -ttt; events read in 10 ms batches, 1 ms with --on-alarm stop|kill; lossless);
+bpftrace (a raw_syscalls tracepoint printing every call of the scope; may lose events under load: they
+are counted); kernel (the detector itself in eBPF: only alarms and counters leave the kernel; stop/kill
+are sent by the kernel at the offending call itself). bpftrace and kernel need root and tracefs (mounted
+when missing).
+--on-alarm stop|kill acts once per process, only on a pid > 1 that the stream showed created by the
+watched command (or given with --pid, or its descendant) and that the kernel reports ours (strace: its
+TracerPid is watch's strace; bpftrace: it descends from the watched roots); any other target is
+reported as action=refused, so forged event lines cannot make watch signal a process outside the tree. strace reports a call after it returned and watch
+reads in batches, so the program may make further calls before the signal lands: the summary counts
+them per process ("further calls"). A stopped process does not keep watch waiting: once every watched
+task is stopped or gone, the tracer detaches and the stopped processes are left stopped (listed).
+Exit status: ${EXIT_LOST} when the tracer lost events (unless --allow-loss), else 3 when an alarm was raised,
+else the watched command's (with -- CMD) or 0; errors exit 1.`,
     )
     .action(async (cmd: string[], flags: WatchFlags) => {
-      const sources = (cmd.length > 0 ? 1 : 0) + (flags.pid !== undefined ? 1 : 0) + (flags.input !== undefined ? 1 : 0);
+      const sources = (cmd.length > 0 ? 1 : 0) + (flags.pid !== undefined ? 1 : 0) + (flags.input !== undefined ? 1 : 0) + (flags.cgroup !== undefined ? 1 : 0);
       if (sources !== 1) {
-        throw new InputError('watch needs exactly one event source', { expected: '-- CMD [ARGS...], --pid PID or --input FILE|-' });
+        throw new InputError('watch needs exactly one event source', { expected: '-- CMD [ARGS...], --pid PID..., --cgroup PATH or --input FILE|-' });
       }
       if (flags.ratio !== undefined && flags.threshold !== undefined) {
         throw new InputError('--ratio and --threshold exclude each other', { expected: 'one threshold policy' });
       }
       const policy: ThresholdPolicy = flags.threshold !== undefined ? countThreshold(flags.threshold) : ratioThreshold(flags.ratio ?? 0.15);
       const source: WatchSource =
-        cmd.length > 0 ? { kind: 'command', argv: cmd } : flags.pid !== undefined ? { kind: 'pid', pid: flags.pid } : { kind: 'input', path: flags.input! };
-      const model = loadModel(flags.model);
+        cmd.length > 0
+          ? { kind: 'command', argv: cmd }
+          : flags.pid !== undefined
+            ? { kind: 'pid', pids: [...new Set(flags.pid)] }
+            : flags.cgroup !== undefined
+              ? { kind: 'cgroup', path: flags.cgroup }
+              : { kind: 'input', path: flags.input! };
+      const loaded = loadModel(flags.model);
+      // --reset-on replaces the model's reset calls for every backend (the kernel program reads them too).
+      const model = flags.resetOn !== undefined ? { ...loaded, config: { ...loaded.config, resetOn: parseResetOn(flags.resetOn) } } : loaded;
       // A model numbered unlike the input (e.g. trained on UNM numbers, watching strace names) stops here.
-      const inputKind = watchInputKind(cmd.length > 0 || flags.pid !== undefined, flags.input, flags.format);
+      const inputKind = watchInputKind(source.kind !== 'input', flags.input, flags.format);
       if (inputKind === 'strace') checkModelFitsInput(model, { names: 'linux' }, flags.model);
       else if (inputKind === 'unm') checkModelFitsInput(model, { table: resolveTable(flags.table) ?? modelInputTable(model) ?? linuxX86_64 }, flags.model);
       const merged = model.config.scope === 'shared' ? 1 : Object.keys(model.training.tracesPerProgram).length;
       if (merged > 1) {
         process.stderr.write(`stidebench: note: per-program ${model.config.kind} model: watching against the union of its ${merged} program databases\n`);
+      }
+      if (flags.resetOn !== undefined) {
+        for (const n of parseResetOn(flags.resetOn)) {
+          if (model.alphabet.idOf(n) === undefined) process.stderr.write(`stidebench: note: reset call ${n} is not in the model's alphabet (never seen in training), so it cannot reset; train with --reset-on to include it\n`);
+        }
       }
       // `watch ... | head`: a closed pipe ends watch quietly instead of with a stack trace.
       process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -222,9 +265,15 @@ Exit status: the watched command's (with -- CMD), else 0; errors exit 1.`,
         policy,
         json: flags.json,
         onAlarm: flags.onAlarm,
+        backend: flags.backend,
+        allowLoss: flags.allowLoss,
+        events: flags.events !== undefined ? openEvents(flags.events) : undefined,
         format: flags.format,
         table: resolveTable(flags.table),
       });
-      process.exitCode = r.exitStatus;
+      if (r.summary.lostEvents > 0) {
+        process.stderr.write(`stidebench: warning: the tracer lost ${r.summary.lostEvents} events: detection missed them\n`);
+      }
+      process.exitCode = r.status;
     });
 }

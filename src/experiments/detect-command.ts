@@ -7,11 +7,12 @@ import { InputError } from '../errors.js';
 import { MAX_FRAME, MAX_K, parseIntOption, parseNumberOption } from '../numbers.js';
 import { resolveTable } from '../traces/syscalls/index.js';
 import type { Label } from '../traces/trace.js';
-import { detectorKinds, getDetector, resolveSpec, trainModel } from '../detectors/registry.js';
+import { detectorKinds, getDetector, parseParamOptions, resolveSpec, trainModel } from '../detectors/registry.js';
+import { parseResetOn } from '../detectors/xenids.js';
 import type { DbScope } from '../detectors/types.js';
 import { INPUT_FORMATS, preparePaths, type InputFormat } from '../prepare/index.js';
-import { scoreTrace } from './score.js';
-import { countThreshold, firstAlarmWindow, alarms, ratioThreshold, type ThresholdPolicy } from './threshold.js';
+import { scoreTrace } from '../eval/score.js';
+import { countThreshold, firstAlarmWindow, alarms, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
 import { markdownTable, formatPercent } from '../report/tables.js';
 
 interface DetectOptions {
@@ -30,6 +31,7 @@ interface DetectOptions {
   program?: string;
   syscalls?: string;
   lenient?: boolean;
+  resetOn?: string;
 }
 
 function intOption(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -44,18 +46,6 @@ export function parsePolicy(threshold: string | undefined, ratio: string | undef
   // A count above the frame could never alarm.
   if (threshold !== undefined) return countThreshold(intOption('--threshold', threshold, 1, frame));
   return countThreshold(Math.min(6, frame));
-}
-
-/** --param NAME=VALUE (repeatable): detector params; numbers, true/false, else strings. */
-export function parseParamOptions(items: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const item of items) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(item);
-    if (m === null) throw new InputError('bad --param', { text: item, expected: 'NAME=VALUE, e.g. --param minDistance=2' });
-    const v = m[2]!;
-    out[m[1]!] = v !== '' && Number.isFinite(Number(v)) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v;
-  }
-  return out;
 }
 
 function collect(v: string, prev: string[]): string[] {
@@ -79,6 +69,7 @@ export function registerDetectCommand(program: Command): void {
     .option('--test-label <label>', 'label of test traces without a sidecar: normal|attack (default: a normal/attack folder on the path, else unknown)')
     .option('--program <name>', 'program name of traces without a sidecar (per-program scope)')
     .option('--syscalls <table>', 'numbering of raw syscall numbers: linux-i386|linux-x86_64|PATH to a UNM calls.txt file')
+    .option('--reset-on <names>', 'comma-separated calls that clear a process buffer, for kinds that reset (xenids; default execve,execveat,vfork,execv)')
     .option('--json', 'print one JSON object')
     .option('--lenient', 'skip malformed trace lines (counted and reported as warnings) instead of stopping at the first')
     .addHelpText(
@@ -95,7 +86,8 @@ Labels: a FILE.meta.json sidecar, else --test-label, else a normal/attack folder
       if (opts.scope !== undefined && opts.scope !== 'per-program' && opts.scope !== 'shared') throw new InputError(`unknown scope ${opts.scope}`, { expected: 'per-program|shared' });
       if (opts.testLabel !== undefined && opts.testLabel !== 'normal' && opts.testLabel !== 'attack') throw new InputError('bad --test-label', { text: opts.testLabel, expected: 'normal or attack' });
       if (!(INPUT_FORMATS as readonly string[]).includes(opts.format)) throw new InputError(`unknown format ${opts.format}`, { expected: INPUT_FORMATS.join('|') });
-      const spec = resolveSpec({ kind: opts.detector, scope: opts.scope as DbScope | undefined, params: parseParamOptions(opts.param) });
+      const resetOn = opts.resetOn !== undefined ? parseResetOn(opts.resetOn) : undefined;
+      const spec = resolveSpec({ kind: opts.detector, scope: opts.scope as DbScope | undefined, params: parseParamOptions(opts.param), ...(resetOn ? { resetOn } : {}) });
       const data = preparePaths({
         train: opts.train,
         test: opts.test,
