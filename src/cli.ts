@@ -10,27 +10,11 @@ import { registerDetectCommand } from './experiments/detect-command.js';
 import { registerDatasetCommands } from './datasets/commands.js';
 import { registerBenchCommand } from './bench/command.js';
 import { registerLiveCommands } from './live/commands.js';
+import { loadDetectorModules } from './detectors/modules.js';
 import { registerWorkerCommand } from './queue/command.js';
 import { QueueRunner, queueStatusLine } from './queue/coordinator.js';
 import { DEFAULT_QUEUE_NAME } from './queue/connection.js';
-
-const program = new Command();
-program
-  .name('stidebench')
-  .description('Evaluate and benchmark system-call sequence intrusion detectors (Stide and its family) on real labelled traces')
-  .version('0.1.0')
-  .showHelpAfterError()
-  .configureOutput({ outputError: (str, write) => write(str) });
-
-registerRunCommand(program, {
-  defaultName: DEFAULT_QUEUE_NAME,
-  open: (url, name, status) => QueueRunner.open({ url, name, ...(status ? { onStatus: (n) => status(queueStatusLine(name, n)) } : {}) }),
-});
-registerDetectCommand(program);
-registerDatasetCommands(program);
-registerBenchCommand(program);
-registerLiveCommands(program);
-registerWorkerCommand(program);
+import './studies/index.js'; // registers the studies `run` can dispatch to (study: NAME)
 
 function fail(e: unknown): never {
   if (e instanceof InputError) {
@@ -54,5 +38,26 @@ function fail(e: unknown): never {
   if (process.env.STIDEBENCH_DEBUG) process.stderr.write(`${err.stack}\n`);
   process.exit(2);
 }
+
+// User detector modules ($STIDEBENCH_DETECTORS) register their kinds before the commands list them.
+await loadDetectorModules().catch(fail);
+
+const program = new Command();
+program
+  .name('stidebench')
+  .description('Evaluate and benchmark system-call sequence intrusion detectors (Stide and its family) on real labelled traces')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (str, write) => write(str) });
+
+registerRunCommand(program, {
+  defaultName: DEFAULT_QUEUE_NAME,
+  open: (url, name, status) => QueueRunner.open({ url, name, ...(status ? { onStatus: (n) => status(queueStatusLine(name, n)) } : {}) }),
+});
+registerDetectCommand(program);
+registerDatasetCommands(program);
+registerBenchCommand(program);
+registerLiveCommands(program);
+registerWorkerCommand(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -10,7 +10,7 @@ import { linuxX86_64 } from '../traces/syscalls/linux-x86_64.js';
 import { MAX_FRAME, MAX_K, MAX_PID } from '../numbers.js';
 import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
 import { resolveTable } from '../traces/syscalls/index.js';
-import type { Label, SyscallTable } from '../traces/trace.js';
+import type { Label } from '../traces/trace.js';
 import { checkModelFitsInput, loadModel, saveModel, trainFromFiles } from './model-file.js';
 import { onlineKinds, parseParamOptions } from '../detectors/registry.js';
 import { record, type RecordBackend } from './record.js';

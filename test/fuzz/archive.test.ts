@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+
+// 10,000 inputs per surface (npm run fuzz) take minutes on a loaded machine; the per-case bound is CASE_MS.
+vi.setConfig({ testTimeout: 1_800_000 });
 import { extractInto, type ExtractSpec } from '../../src/datasets/archive.js';
 import { tarBytes, zipBytes, type TarMember } from '../datasets/archives.js';
 import { fuzz, mutated, runsFor, sample, type Verdict } from './harness.js';

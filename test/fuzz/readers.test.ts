@@ -8,7 +8,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+
+// 10,000 inputs per surface (npm run fuzz) take minutes on a loaded machine; the per-case bound is CASE_MS.
+vi.setConfig({ testTimeout: 1_800_000 });
 import { Alphabet } from '../../src/traces/alphabet.js';
 import { decodeBytes, isGzip } from '../../src/traces/readers/common.js';
 import { parseTraceBytes, type TraceFormat } from '../../src/traces/readers/index.js';
