@@ -36,7 +36,7 @@ function expectLocated(r: ReturnType<typeof cli>, re: RegExp): void {
   expect(r.status, r.stderr).toBe(1);
   const lines = r.stderr.trim().split('\n');
   expect(lines, r.stderr).toHaveLength(1);
-  expect(r.stderr).not.toMatch(/internal error|    at /);
+  expect(r.stderr).not.toMatch(/internal error| {4}at /);
   expect(r.stderr).toMatch(re);
 }
 
