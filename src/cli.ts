@@ -5,6 +5,7 @@
 
 import { Command } from 'commander';
 import { InputError } from './errors.js';
+import { describeFsError, isFsError } from './input.js';
 import { registerRunCommand } from './cli/run.js';
 import { registerDetectCommand } from './cli/detect.js';
 import { registerDatasetCommands } from './cli/datasets.js';
@@ -21,8 +22,16 @@ function fail(e: unknown): never {
     process.stderr.write(`stidebench: ${e.message}\n`);
     process.exit(1);
   }
-  if (e instanceof RangeError || (e instanceof Error && (e as NodeJS.ErrnoException).code === 'ENOENT')) {
+  // Any file-system failure that reached here (a path given by the user that is a file where a folder is
+  // expected, a symlink loop, a full disk, ...) is one located line, never an "internal error".
+  if (isFsError(e)) {
+    const where = e.path !== undefined ? `${e.path}: ` : '';
+    process.stderr.write(`stidebench: ${where}cannot ${e.syscall}: ${describeFsError(e)}\n`);
+    process.exit(1);
+  }
+  if (e instanceof RangeError) {
     process.stderr.write(`stidebench: ${e.message}\n`);
+    if (process.env.STIDEBENCH_DEBUG) process.stderr.write(`${e.stack}\n`);
     process.exit(1);
   }
   const err = e instanceof Error ? e : new Error(String(e));

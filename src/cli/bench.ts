@@ -4,6 +4,7 @@
 
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
+import { MAX_K, parseIntOption } from '../numbers.js';
 import { detectorKinds, hasDetector, type DetectorKind } from '../detectors/registry.js';
 import { getDataset, resolveDataDir } from '../datasets/registry.js';
 import {
@@ -58,10 +59,8 @@ export interface BenchCliOptions {
   dataDir?: string;
 }
 
-function intOption(name: string, v: string, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InputError(`option ${name} must be an integer >= ${min}`, { text: v });
-  return n;
+function intOption(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  return parseIntOption(name, v, min, max);
 }
 
 /** Validates the raw commander options into BenchOptions. */
@@ -74,7 +73,7 @@ export function parseBenchOptions(o: BenchCliOptions): BenchOptions {
     throw new InputError(`unknown --reading ${o.reading}`, { expected: READING_MODES.join('|') });
   }
   if (!(CLOCKS as readonly string[]).includes(o.clock)) throw new InputError(`unknown --clock ${o.clock}`, { expected: CLOCKS.join('|') });
-  const ks = [...new Set(o.k.flatMap((v) => v.split(',')).map((v) => intOption('-k', v.trim(), 1)))];
+  const ks = [...new Set(o.k.flatMap((v) => v.split(',')).map((v) => intOption('-k', v.trim(), 1, MAX_K)))];
   return {
     dataset: o.dataset,
     detectors: [...new Set(kinds)] as DetectorKind[],

@@ -4,6 +4,7 @@
 
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
+import { MAX_FRAME, MAX_K, parseIntOption, parseNumberOption } from '../numbers.js';
 import { resolveTable } from '../traces/syscalls/index.js';
 import type { Label } from '../traces/trace.js';
 import { detectorKinds, getDetector, parseParamOptions, resolveSpec, trainModel } from '../detectors/registry.js';
@@ -29,23 +30,21 @@ interface DetectOptions {
   testLabel?: string;
   program?: string;
   syscalls?: string;
+  lenient?: boolean;
   resetOn?: string;
 }
 
-function intOption(name: string, v: string, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InputError(`option ${name} must be an integer >= ${min}`, { text: v });
-  return n;
+function intOption(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  return parseIntOption(name, v, min, max);
 }
 
 export function parsePolicy(threshold: string | undefined, ratio: string | undefined, frame: number): ThresholdPolicy {
   if (threshold !== undefined && ratio !== undefined) throw new InputError('give --threshold or --ratio, not both');
   if (ratio !== undefined) {
-    const p = Number(ratio);
-    if (!(p >= 0 && p < 1)) throw new InputError('option --ratio must be a fraction in [0, 1)', { text: ratio });
-    return ratioThreshold(p);
+    return ratioThreshold(parseNumberOption('--ratio', ratio, 0, 1));
   }
-  if (threshold !== undefined) return countThreshold(intOption('--threshold', threshold, 1));
+  // A count above the frame could never alarm.
+  if (threshold !== undefined) return countThreshold(intOption('--threshold', threshold, 1, frame));
   return countThreshold(Math.min(6, frame));
 }
 
@@ -72,6 +71,7 @@ export function registerDetectCommand(program: Command): void {
     .option('--syscalls <table>', 'numbering of raw syscall numbers: linux-i386|linux-x86_64|PATH to a UNM calls.txt file')
     .option('--reset-on <names>', 'comma-separated calls that clear a process buffer, for kinds that reset (xenids; default execve,execveat,vfork,execv)')
     .option('--json', 'print one JSON object')
+    .option('--lenient', 'skip malformed trace lines (counted and reported as warnings) instead of stopping at the first')
     .addHelpText(
       'after',
       `
@@ -79,8 +79,8 @@ Labels: a FILE.meta.json sidecar, else --test-label, else a normal/attack folder
 "unknown" (scored, counted in no rate). Training uses only traces labelled normal.`,
     )
     .action((opts: DetectOptions) => {
-      const k = intOption('-k', opts.k, 1);
-      const frame = intOption('--frame', opts.frame, 1);
+      const k = intOption('-k', opts.k, 1, MAX_K);
+      const frame = intOption('--frame', opts.frame, 1, MAX_FRAME);
       const policy = parsePolicy(opts.threshold, opts.ratio, frame);
       getDetector(opts.detector);
       if (opts.scope !== undefined && opts.scope !== 'per-program' && opts.scope !== 'shared') throw new InputError(`unknown scope ${opts.scope}`, { expected: 'per-program|shared' });
@@ -95,6 +95,7 @@ Labels: a FILE.meta.json sidecar, else --test-label, else a normal/attack folder
         testLabel: opts.testLabel as Label | undefined,
         program: opts.program,
         table: resolveTable(opts.syscalls),
+        lenient: opts.lenient === true,
         specs: [spec],
         sharedHint: '--scope shared',
       });

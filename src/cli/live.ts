@@ -3,28 +3,33 @@
 // after the first word of the command) is the traced command's argv, passed on untouched.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { statSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { detectFileFormat } from '../traces/readers/index.js';
+import { linuxX86_64 } from '../traces/syscalls/linux-x86_64.js';
+import { MAX_FRAME, MAX_K, MAX_PID } from '../numbers.js';
 import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
 import { resolveTable } from '../traces/syscalls/index.js';
 import type { Label } from '../traces/trace.js';
-import { loadModel, saveModel, trainFromFiles } from '../live/model-file.js';
+import { checkModelFitsInput, loadModel, saveModel, trainFromFiles } from '../live/model-file.js';
 import { onlineKinds, parseParamOptions } from '../detectors/registry.js';
 import { record, type RecordBackend } from '../live/record.js';
-import { EXIT_LOST, openEvents, watch, type AlarmAction, type WatchBackend, type WatchSource } from '../live/watch.js';
+import { EXIT_LOST, modelInputTable, openEvents, watch, type AlarmAction, type WatchBackend, type WatchSource } from '../live/watch.js';
 import type { TraceFormat } from '../traces/readers/index.js';
 import type { DbScope } from '../detectors/types.js';
 import { parseResetOn } from '../detectors/xenids.js';
 
-function positiveInt(what: string) {
+/** A decimal integer in [1, max] (bounded, so e.g. -k 99999999999999999999 is refused at once). */
+function positiveInt(what: string, max: number) {
   return (v: string): number => {
-    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${what} must be a positive integer.`);
+    if (!/^\d{1,15}$/.test(v) || Number(v) < 1 || Number(v) > max) throw new InvalidArgumentError(`${what} must be a decimal integer from 1 to ${max}.`);
     return Number(v);
   };
 }
 
 function ratio(v: string): number {
   const x = Number(v);
-  if (!(v.trim() !== '' && x >= 0 && x < 1)) throw new InvalidArgumentError('ratio must be a number in [0, 1).');
+  if (!/^(?:\d{1,15}(?:\.\d{0,15})?|\.\d{1,15})$/.test(v.trim()) || !(x >= 0 && x < 1)) throw new InvalidArgumentError('ratio must be a decimal number in [0, 1).');
   return x;
 }
 
@@ -50,6 +55,7 @@ interface TrainFlags {
   table?: string;
   resetOn?: string;
   output: string;
+  lenient?: boolean;
 }
 
 interface WatchFlags {
@@ -68,6 +74,15 @@ interface WatchFlags {
   format: 'auto' | 'strace' | 'unm';
   table?: string;
   resetOn?: string;
+}
+
+/** What watch will read: strace names (live sources, strace files), "pid number" lines, or unknown yet (stdin, auto on a non-file). */
+function watchInputKind(live: boolean, input: string | undefined, format: 'auto' | 'strace' | 'unm'): 'strace' | 'unm' | undefined {
+  if (live) return 'strace';
+  if (format !== 'auto') return format;
+  if (input === undefined || input === '-' || statSync(input, { throwIfNoEntry: false })?.isFile() !== true) return undefined;
+  const f = detectFileFormat(input);
+  return f === 'strace' || f === 'unm' ? f : undefined;
 }
 
 export function registerLiveCommands(program: Command): void {
@@ -122,12 +137,13 @@ events (unless --allow-loss).`,
     .addOption(new Option('--detector <kind>', 'detector').choices(onlineKinds()).default('xenids'))
     .addOption(new Option('--scope <scope>', "database scope (default: the detector's; xenids: always shared)").choices(['per-program', 'shared']))
     .option('--param <name=value>', 'detector param, repeatable (e.g. minDistance=2 for hamming)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('-k, --k <n>', 'window length', positiveInt('k'), 6)
+    .option('-k, --k <n>', 'window length', positiveInt('k', MAX_K), 6)
     .addOption(new Option('--label <label>', 'label of files without a sidecar (only normal traces train)').choices(['normal', 'attack']))
     .option('--program <name>', 'program of files without a sidecar')
     .option('--table <name|file>', 'syscall numbering for numeric formats: linux-x86_64, linux-i386 or a calls.txt file')
     .option('--reset-on <names>', 'xenids: comma-separated calls that clear a process buffer (default execve,execveat,vfork,execv)')
     .requiredOption('-o, --output <model>', 'model file to write')
+    .option('--lenient', 'skip malformed trace lines (counted and reported as warnings) instead of stopping at the first')
     .addHelpText(
       'after',
       `
@@ -146,6 +162,7 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
         label: flags.label,
         program: flags.program,
         table: resolveTable(flags.table),
+        lenient: flags.lenient === true,
         ...(flags.resetOn !== undefined ? { resetOn: parseResetOn(flags.resetOn) } : {}),
       });
       for (const w of warnings) process.stderr.write(`stidebench: warning: ${w}\n`);
@@ -164,14 +181,14 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
     .description('online detection with a saved model on a live command, a running pid, or a trace file/stdin')
     .usage('--model MODEL [options] (-- CMD [ARGS...] | --pid PID... | --cgroup PATH | --input FILE|-)')
     .requiredOption('--model <file>', 'model written by `stidebench train`')
-    .option('--frame <n>', 'locality frame (windows)', positiveInt('frame'), 100)
+    .option('--frame <n>', 'locality frame (windows)', positiveInt('frame', MAX_FRAME), 100)
     .option('--ratio <p>', 'alarm when LFC/frame > p (default 0.15)', ratio)
-    .option('--threshold <n>', 'alarm when LFC >= n (instead of --ratio)', positiveInt('threshold'))
+    .option('--threshold <n>', 'alarm when LFC >= n (instead of --ratio)', positiveInt('threshold', MAX_FRAME))
     .option('--json', 'JSON lines on stdout: one per alarm, then a summary (a started command\'s stdout goes to stderr)')
     .option('--events <file>', 'also write the JSON lines to FILE (- for stderr), text reports stay on stdout')
     .addOption(new Option('--on-alarm <action>', 'live sources: report, or SIGSTOP/SIGKILL the alarming process').choices(['report', 'stop', 'kill']).default('report'))
     .addOption(new Option('--backend <backend>', 'live tracer: strace, bpftrace (every call printed to watch), kernel (the detector in eBPF)').choices(['strace', 'bpftrace', 'kernel']).default('strace'))
-    .option('--pid <pid...>', 'attach to running processes, their threads and their existing and future children', (v: string, prev: number[] | undefined) => [...(prev ?? []), ...v.split(',').map((x) => positiveInt('pid')(x.trim()))])
+    .option('--pid <pid...>', 'attach to running processes, their threads and their existing and future children', (v: string, prev: number[] | undefined) => [...(prev ?? []), ...v.split(',').map((x) => positiveInt('pid', MAX_PID)(x.trim()))])
     .option('--cgroup <path>', 'watch every task of a cgroup v2 (e.g. /sys/fs/cgroup/system.slice/nginx.service; bpftrace/kernel backends)')
     .option('--allow-loss', 'do not exit ' + EXIT_LOST + ' when the tracer lost events (they are still reported)')
     .option('--input <file>', 'read a strace or "pid number" trace file (gzip ok), or - for stdin')
@@ -225,6 +242,10 @@ else the watched command's (with -- CMD) or 0; errors exit 1.`,
       const loaded = loadModel(flags.model);
       // --reset-on replaces the model's reset calls for every backend (the kernel program reads them too).
       const model = flags.resetOn !== undefined ? { ...loaded, config: { ...loaded.config, resetOn: parseResetOn(flags.resetOn) } } : loaded;
+      // A model numbered unlike the input (e.g. trained on UNM numbers, watching strace names) stops here.
+      const inputKind = watchInputKind(source.kind !== 'input', flags.input, flags.format);
+      if (inputKind === 'strace') checkModelFitsInput(model, { names: 'linux' }, flags.model);
+      else if (inputKind === 'unm') checkModelFitsInput(model, { table: resolveTable(flags.table) ?? modelInputTable(model) ?? linuxX86_64 }, flags.model);
       const merged = model.config.scope === 'shared' ? 1 : Object.keys(model.training.tracesPerProgram).length;
       if (merged > 1) {
         process.stderr.write(`stidebench: note: per-program ${model.config.kind} model: watching against the union of its ${merged} program databases\n`);

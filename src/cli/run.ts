@@ -4,6 +4,7 @@
 
 import { resolve, relative } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { parseIntOption } from '../numbers.js';
 import { InputError } from '../errors.js';
 import { CellCache, defaultCacheDir } from '../eval/cache.js';
 import type { Command } from 'commander';
@@ -15,7 +16,7 @@ import { makeProgress } from '../report/progress.js';
 import { resultFiles } from '../report/results.js';
 import { exploitFiles } from '../report/exploit.js';
 import type { RemoteRunner } from '../experiments/run.js';
-import { assertReplaceable, resultDirIn, writeResultDir } from '../report/write.js';
+import { assertReplaceable, lockResultDir, resultDirIn, writeResultDir } from '../report/write.js';
 
 /** How `run --queue` reaches remote workers (given by the CLI entry, so experiments/ never imports queue/). */
 export interface RemoteFactory {
@@ -51,10 +52,11 @@ export function registerRunCommand(program: Command, remoteFactory?: RemoteFacto
       const exp = parseExperiment(text, file);
       // Checked before any work: the results folder stays inside --out and never replaces a non-result folder.
       const outDir = resultDirIn(opts.out, exp.name);
+      // One run per results folder at a time; a result left aside by a killed run is restored first.
+      const release = lockResultDir(outDir);
       assertReplaceable(outDir);
       const dataDir = resolveDataDir(opts.dataDir);
-      const jobs = Number(opts.jobs);
-      if (!Number.isInteger(jobs) || jobs < 1) throw new InputError('option --jobs must be a positive integer', { text: opts.jobs });
+      const jobs = parseIntOption('--jobs', opts.jobs, 1, 1024);
       const cache = opts.cache ? new CellCache(opts.cacheDir ?? defaultCacheDir()) : undefined;
       // Ctrl-C: results are only ever written by one atomic rename at the end, and cache entries are
       // whole files, so stopping here leaves nothing half-written; a rerun resumes from the cache.
@@ -73,10 +75,13 @@ export function registerRunCommand(program: Command, remoteFactory?: RemoteFacto
       }
       for (const n of result.notes) process.stderr.write(`stidebench: warning: ${n}\n`);
       if (cache && !opts.quiet) process.stderr.write(`cache: ${cache.hits} cells reused, ${cache.misses} computed\n`);
+      // A damaged cache cell is never trusted: it was recomputed, and that is said even with --quiet.
+      for (const d of cache?.damaged ?? []) process.stderr.write(`stidebench: warning: ${d}\n`);
       const shownFile = relative(process.cwd(), resolve(file)) || file;
       const files = await resultFiles(result, shownFile, dataDir, `stidebench run ${shownFile}`);
       Object.assign(files, exploitFiles(result));
       writeResultDir(outDir, files);
+      release();
       if (!opts.quiet) {
         const summary = String(files['summary.md']);
         const headline = summary.split('\n## ').find((s) => s.startsWith('Headline'));

@@ -20,6 +20,24 @@ export interface ExtractSpec {
   exclude?: string;
 }
 
+/**
+ * Most bytes one download may extract (the sum of every member's size, read or skipped), so a zip or gzip
+ * bomb stops early: default 4 GiB - 1, or $STIDEBENCH_MAX_EXTRACT_BYTES.
+ */
+export function maxExtractBytes(): number {
+  const v = Number(process.env['STIDEBENCH_MAX_EXTRACT_BYTES']);
+  return Number.isSafeInteger(v) && v > 0 ? Math.min(v, 2 ** 32 - 1) : 2 ** 32 - 1;
+}
+
+/** Most members one archive may hold. */
+export const MAX_MEMBERS = 1_000_000;
+
+function tooLarge(what: string, limit: number): InputError {
+  return new InputError(
+    `refusing to extract ${what}: it inflates beyond ${limit} bytes (a zip or gzip bomb?); nothing was extracted (raise STIDEBENCH_MAX_EXTRACT_BYTES if the archive is genuine)`,
+  );
+}
+
 export interface ExtractResult {
   /** Paths written, relative to the destination folder, sorted. */
   written: string[];
@@ -87,15 +105,23 @@ function readTar(data: Buffer, what: string, keep: (rawPath: string) => boolean)
   return new Promise((resolvePromise, reject) => {
     const members: Member[] = [];
     let failed = false;
+    const limit = maxExtractBytes();
+    let total = 0;
     const fail = (e: unknown): void => {
       if (failed) return;
       failed = true;
       const msg = e instanceof Error ? e.message : String(e);
       reject(e instanceof InputError ? e : new InputError(`${what} is not a valid tar archive: ${msg}`));
+      parser.abort(e instanceof Error ? e : new Error(msg));
     };
-    const parser = new Parser({
+    const parser: Parser = new Parser({
       strict: true,
       onReadEntry: (entry: ReadEntry) => {
+        if (failed) return entry.resume();
+        // Declared sizes count before any byte is inflated: a bomb is refused at its first big member.
+        total += Math.max(0, entry.size ?? 0);
+        if (total > limit) return fail(tooLarge(what, limit));
+        if (members.length >= MAX_MEMBERS) return fail(new InputError(`refusing to extract ${what}: more than ${MAX_MEMBERS} members; nothing was extracted`));
         const type = entry.type;
         const kind: MemberKind =
           type === 'File' || type === 'OldFile' || type === 'ContiguousFile'
@@ -121,6 +147,7 @@ function readTar(data: Buffer, what: string, keep: (rawPath: string) => boolean)
       },
     });
     parser.on('error', fail);
+    parser.on('abort', () => {});
     parser.on('end', () => {
       if (!failed) resolvePromise(members);
     });
@@ -139,9 +166,25 @@ function readZip(data: Buffer, what: string): Promise<Member[]> {
     yauzl.fromBuffer(data, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true }, (err, zip) => {
       if (err || !zip) return reject(bad(err));
       const members: Member[] = [];
+      const limit = maxExtractBytes();
+      let total = 0;
+      let failed = false;
+      const stop = (e: InputError): void => {
+        failed = true;
+        zip.close();
+        reject(e);
+      };
       zip.on('error', (e: unknown) => reject(bad(e)));
-      zip.on('end', () => resolvePromise(members));
+      zip.on('end', () => {
+        if (!failed) resolvePromise(members);
+      });
       zip.on('entry', (entry: yauzl.Entry) => {
+        if (failed) return;
+        // yauzl checks each member inflates to exactly its declared size (validateEntrySizes), so the sum
+        // of declared sizes bounds the work before anything is inflated.
+        total += entry.uncompressedSize;
+        if (total > limit) return stop(tooLarge(what, limit));
+        if (members.length >= MAX_MEMBERS) return stop(new InputError(`refusing to extract ${what}: more than ${MAX_MEMBERS} members; nothing was extracted`));
         const isDir = entry.fileName.endsWith('/');
         const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
         const isLink = mode === 0o120000;
@@ -169,7 +212,13 @@ function readZip(data: Buffer, what: string): Promise<Member[]> {
 }
 
 function defaultName(url: string, extract: ExtractSpec['extract']): string {
-  const last = decodeURIComponent(new URL(url).pathname.split('/').filter(Boolean).pop() ?? 'download');
+  const raw = new URL(url).pathname.split('/').filter(Boolean).pop() ?? 'download';
+  let last: string;
+  try {
+    last = decodeURIComponent(raw);
+  } catch {
+    throw new InputError(`refusing to extract: the URL's file name ${JSON.stringify(raw)} is not valid percent-encoding`, { expected: 'a download entry with `as` or a plain URL file name' });
+  }
   return extract === 'gz' ? last.replace(/\.gz$/, '') : last;
 }
 
@@ -196,11 +245,18 @@ export async function extractInto(data: Buffer, spec: ExtractSpec, dest: string,
     const target = checkMemberPath(rel, what);
     let body = data;
     if (spec.extract === 'gz') {
+      const limit = maxExtractBytes();
+      let r: { buffer: Buffer; engine: { bytesWritten: number } };
       try {
-        body = gunzipSync(data);
+        r = gunzipSync(data, { maxOutputLength: limit, info: true }) as unknown as typeof r;
       } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(what, limit);
         throw new InputError(`${what} is not valid gzip data: ${(e as Error).message}`);
       }
+      if (r.engine.bytesWritten !== data.length) {
+        throw new InputError(`${what} is not valid gzip data: ${data.length - r.engine.bytesWritten} byte(s) of trailing data after the gzip stream; nothing was extracted`);
+      }
+      body = r.buffer;
     }
     writeInside(dest, target, body);
     return { written: [target], warnings };
@@ -238,14 +294,22 @@ export async function extractInto(data: Buffer, spec: ExtractSpec, dest: string,
     checkMemberPath(mapped, what);
     files.set(mapped, m.data ?? Buffer.alloc(0));
   }
+  // Link members by their normalised path (the last one wins, as on extraction), so each hop of a link
+  // chain is one map lookup: linear in the number of links, not quadratic.
+  const linkByPath = new Map<string, string>();
+  for (const m of members) {
+    if (m.kind !== 'symlink' && m.kind !== 'hardlink') continue;
+    const path = checkMemberPath(m.path, what);
+    if (!linkByPath.has(path)) linkByPath.set(path, linkTarget({ ...m, path }, what)); // the first one, as before
+  }
   for (const l of links) {
     // Follow link chains inside the archive (bounded, so a cycle cannot hang).
     let target = l.target;
     let body = byArchivePath.get(target);
     for (let hops = 0; body === undefined && hops < 16; hops++) {
-      const next = members.find((m) => (m.kind === 'symlink' || m.kind === 'hardlink') && checkMemberPath(m.path, what) === target);
+      const next = linkByPath.get(target);
       if (next === undefined) break;
-      target = linkTarget({ ...next, path: checkMemberPath(next.path, what) }, what);
+      target = next;
       body = byArchivePath.get(target);
     }
     if (body === undefined) warnings.push(`${what}: skipped link ${l.member} (its target ${target || '.'} is not an extracted file)`);

@@ -3,9 +3,10 @@
 // directory, verify the result against the manifest's file checksums, and only then rename it into
 // place. On any failure the temporary folder is removed, so nothing is left half-written.
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
+import { fsInputError, readInputFile } from '../input.js';
 import { extractInto } from './archive.js';
 import { sha256Bytes } from './files.js';
 import type { DownloadEntry, Manifest } from './manifest.js';
@@ -43,11 +44,30 @@ export interface FetchResult {
   warnings: string[];
 }
 
-/** The file name a download is cached and mirrored under. */
+/** The file name a download is mirrored under (and shown as): never used as a local path. */
 export function downloadName(entry: DownloadEntry): string {
   if (entry.name !== undefined) return entry.name;
   const last = new URL(entry.url).pathname.split('/').filter(Boolean).pop();
-  return last ? decodeURIComponent(last) : 'download';
+  if (!last) return 'download';
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
+/**
+ * The cache file of a download: `<data dir>/.downloads/<sha256 of the URL>`. Derived from a hash only,
+ * so no URL (`..`, `%2F`, absolute paths) can name a file outside the cache folder.
+ */
+export function cacheFileFor(cacheDir: string, url: string): string {
+  return join(cacheDir, sha256Bytes(Buffer.from(url, 'utf8')));
+}
+
+/** Most bytes one download may have: 4 GiB - 1 (Node's Buffer limit), or $STIDEBENCH_MAX_DOWNLOAD_BYTES. */
+export function maxDownloadBytes(): number {
+  const v = Number(process.env['STIDEBENCH_MAX_DOWNLOAD_BYTES']);
+  return Number.isSafeInteger(v) && v > 0 ? Math.min(v, 2 ** 32 - 1) : 2 ** 32 - 1;
 }
 
 /** The URL actually downloaded: the entry's own, or `<mirror>/<name>`. */
@@ -68,7 +88,25 @@ async function download(url: string, timeoutMs: number): Promise<Buffer> {
     throw new InputError(`could not download ${url}: ${cause}`);
   }
   if (!res.ok) throw new InputError(`download failed: HTTP ${res.status} ${res.statusText} from ${url}`);
-  return Buffer.from(await res.arrayBuffer());
+  const limit = maxDownloadBytes();
+  const tooBig = (): InputError =>
+    new InputError(`download too large: ${url} has more than ${limit} bytes`, { expected: 'raise STIDEBENCH_MAX_DOWNLOAD_BYTES if the file is genuine' });
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) throw tooBig();
+  if (res.body === null) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      total += chunk.length;
+      if (total > limit) throw tooBig();
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`could not download ${url}: ${(e as Error).message}`);
+  }
+  return Buffer.concat(chunks, total);
 }
 
 function removeIfEmpty(dir: string): void {
@@ -113,11 +151,11 @@ export async function fetchDataset(m: Manifest, dataDir: string, opts: FetchOpti
     for (const entry of m.source.urls) {
       const url = downloadUrl(entry, mirror);
       const name = downloadName(entry);
-      const cacheFile = join(cacheDir, `${sha256Bytes(Buffer.from(url)).slice(0, 12)}-${name}`);
+      const cacheFile = cacheFileFor(cacheDir, url);
       let data: Buffer | undefined;
       let cached = false;
       if (existsSync(cacheFile)) {
-        const c = readFileSync(cacheFile);
+        const c = readInputFile(cacheFile, { what: 'cached download', maxBytes: maxDownloadBytes() });
         if (entry.sha256 === undefined || sha256Bytes(c) === entry.sha256) {
           data = c;
           cached = true;
@@ -133,14 +171,19 @@ export async function fetchDataset(m: Manifest, dataDir: string, opts: FetchOpti
         throw new InputError(`checksum mismatch for ${url}: sha256 ${sha}, expected ${entry.sha256}`);
       }
       if (!cached && opts.keepDownloads !== false) {
-        mkdirSync(cacheDir, { recursive: true });
-        writeFileSync(`${cacheFile}.part`, data);
-        renameSync(`${cacheFile}.part`, cacheFile);
+        try {
+          mkdirSync(cacheDir, { recursive: true });
+          writeFileSync(`${cacheFile}.part`, data);
+          renameSync(`${cacheFile}.part`, cacheFile);
+        } catch (e) {
+          rmSync(`${cacheFile}.part`, { force: true });
+          throw fsInputError('cannot write the download cache', cacheFile, e);
+        }
         newlyCached.push(cacheFile);
       }
       downloads.push({ url, name, bytes: data.length, sha256: sha, cached });
       const r = await extractInto(data, entry, tmp, name, entry.url);
-      warnings.push(...r.warnings);
+      for (const w of r.warnings) warnings.push(w);
       log(`${name}: ${r.written.length} file(s) extracted`);
     }
     const check = verifyTree(tmp, m.files);

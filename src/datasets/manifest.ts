@@ -2,20 +2,20 @@
 // comes from, how files become labelled traces, the sha256 of every file) and loading one from disk.
 // An invalid manifest is an InputError naming the file and the field path.
 
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { LIMITS, readInputText } from '../input.js';
+import { isValidRegex, regexProblem } from '../safe-regex.js';
 
-function isRegex(s: string): boolean {
-  try {
-    new RegExp(s);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const regex = z.string().min(1).refine(isRegex, { message: 'must be a valid regular expression' });
+/** A regular expression that compiles and cannot backtrack catastrophically (see safe-regex.ts). */
+const regex = z
+  .string()
+  .min(1)
+  .superRefine((s, ctx) => {
+    if (!isValidRegex(s)) return void ctx.addIssue({ code: 'custom', message: 'must be a valid regular expression' });
+    const problem = regexProblem(s);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: `unsafe regular expression: ${problem}` });
+  });
 
 /** Why `p` is not a '/'-separated relative path (no leading '/', '\\', drive, '..', '.' or empty parts), or null. */
 export function relPathProblem(p: string): string | null {
@@ -211,12 +211,7 @@ export function parseManifest(json: unknown, file: string): Manifest {
 }
 
 export function loadManifestFile(file: string): Manifest {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read manifest: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
-  }
+  const text = readInputText(file, { what: 'manifest', maxBytes: LIMITS.manifest });
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -5,16 +5,41 @@ import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { defaultLabel, detectorKinds, hasDetector, resolveSpec } from '../detectors/registry.js';
 import { inlineDatasetSchema } from '../prepare/inline.js';
+import { MAX_FRAME, MAX_K } from '../numbers.js';
+import { isValidRegex, regexProblem } from '../safe-regex.js';
 import { split } from '../prepare/split-schema.js';
 import { TRACE_SCORE_KINDS } from '../eval/trace-scores.js';
 
-const range = z
-  .object({ from: z.number(), to: z.number(), step: z.number().positive().default(1) })
-  .strict()
-  .refine((r) => r.to >= r.from, { message: '`to` must be >= `from`' });
+export { MAX_FRAME, MAX_K };
+
+/** Most values one list or range may expand to (k, frames, each threshold kind). */
+export const MAX_LIST = 10_000;
+/** Most cells (dataset x detector x k) and operating points (cells x frames x thresholds) in one plan. */
+export const MAX_CELLS = 10_000;
+export const MAX_POINTS = 10_000_000;
+
+/**
+ * `{from, to, step}` whose ends obey the item schema; the number of values is checked before anything is
+ * expanded, so a tiny step or a huge span is refused instead of allocating.
+ */
+function rangeOf(item: z.ZodNumber) {
+  return z
+    .object({ from: item, to: item, step: z.number().positive().default(1) })
+    .strict()
+    .superRefine((r, ctx) => {
+      if (r.to < r.from) {
+        ctx.addIssue({ code: 'custom', message: '`to` must be >= `from`' });
+        return;
+      }
+      const n = Math.floor((r.to - r.from) / r.step + 1e-9) + 1;
+      if (!(n <= MAX_LIST)) {
+        ctx.addIssue({ code: 'custom', message: `range expands to ${n} values; at most ${MAX_LIST} (use a larger step)` });
+      }
+    });
+}
 
 function listOrRange(item: z.ZodNumber) {
-  return z.union([item, z.array(item).nonempty(), range]).transform((v): number[] => {
+  return z.union([item, z.array(item).nonempty().max(MAX_LIST), rangeOf(item)]).transform((v): number[] => {
     if (typeof v === 'number') return [v];
     if (Array.isArray(v)) return [...new Set(v)].sort((a, b) => a - b);
     const out: number[] = [];
@@ -92,11 +117,11 @@ export const experimentSchema = z
     description: z.string().default(''),
     datasets: z.array(datasetEntry).nonempty(),
     detectors: z.array(detector).nonempty(),
-    k: listOrRange(z.number().int().min(1).max(64)),
-    frames: listOrRange(z.number().int().min(1).max(10000)),
+    k: listOrRange(z.number().int().min(1).max(MAX_K)),
+    frames: listOrRange(z.number().int().min(1).max(MAX_FRAME)),
     thresholds: z
       .object({
-        count: listOrRange(z.number().int().min(1)).optional(),
+        count: listOrRange(z.number().int().min(1).max(MAX_FRAME)).optional(),
         ratio: listOrRange(z.number().min(0).lt(1)).optional(),
       })
       .strict()
@@ -157,7 +182,16 @@ export const experimentSchema = z
          * Group test traces (normal and attack) by a regex on `dataset:source`; `name` may use $1..$9.
          * Summary gets one row per (cell, group): mismatch rates, max LFC and whether the group alarms.
          */
-        groups: z.object({ pattern: z.string(), name: z.string().default('$1') }).strict().optional(),
+        groups: z
+          .object({
+            pattern: z.string().superRefine((p, ctx) => {
+              if (!isValidRegex(p)) ctx.addIssue({ code: 'custom', message: 'must be a valid regular expression' });
+              else if (regexProblem(p) !== null) ctx.addIssue({ code: 'custom', message: `unsafe regular expression: ${regexProblem(p)}` });
+            }),
+            name: z.string().default('$1'),
+          })
+          .strict()
+          .optional(),
         /** One threshold-sweep table per cell and frame in summary.md (metrics.csv always has them all). */
         sweepTables: z.boolean().default(true),
         /** Per dataset (program): share of intrusion traces detected beside intrusions detected, and their means (Warrender 1999). */
@@ -171,6 +205,29 @@ export const experimentSchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((e, ctx) => {
+    // The plan size is checked here, before anything is loaded or run.
+    // Runs even when a field above failed (zod reports every issue): then there is nothing to size.
+    if (!Array.isArray(e.frames) || !Array.isArray(e.k) || !Array.isArray(e.datasets) || !Array.isArray(e.detectors) || typeof e.thresholds !== 'object' || e.thresholds === null) return;
+    const maxFrame = e.frames.reduce((a, b) => Math.max(a, b), 0);
+    const counts: number[] = Array.isArray(e.thresholds.count) ? e.thresholds.count : [];
+    const ratios: number[] = Array.isArray(e.thresholds.ratio) ? e.thresholds.ratio : [];
+    const never = counts.find((t) => t > maxFrame);
+    if (never !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['thresholds', 'count'], message: `count threshold ${never} exceeds the largest frame ${maxFrame} and can never alarm` });
+    }
+    let cells = e.datasets.length;
+    cells *= e.detectors.length * e.k.length;
+    const points = cells * e.frames.length * (counts.length + ratios.length);
+    if (cells > MAX_CELLS) {
+      ctx.addIssue({ code: 'custom', path: ['k'], message: `the plan has ${cells} cells (datasets x detectors x k); at most ${MAX_CELLS}` });
+    } else if (points > MAX_POINTS) {
+      ctx.addIssue({ code: 'custom', path: ['frames'], message: `the plan has ${points} operating points (cells x frames x thresholds); at most ${MAX_POINTS}` });
+    }
+    if (e.headline !== undefined && !e.frames.includes(e.headline.frame)) {
+      ctx.addIssue({ code: 'custom', path: ['headline', 'frame'], message: `frame ${e.headline.frame} is not one of the experiment's frames` });
+    }
+  });
 
 export type Experiment = z.infer<typeof experimentSchema>;

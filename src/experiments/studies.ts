@@ -3,9 +3,9 @@
 // registered study the file names; a study registers itself when src/studies/ is loaded (the CLI does),
 // so nothing in the core imports a study.
 
-import { readFileSync } from 'node:fs';
 import { isMap, parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
+import { LIMITS, readInputText } from '../input.js';
 
 export interface StudyRunOptions {
   /** The study file as the user named it (shown in results). */
@@ -65,9 +65,6 @@ export function studyOf(text: string, file: string): string | undefined {
 }
 
 export function readRunFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read experiment file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
-  }
+  // Only a regular file within the size limit; a FIFO or device is refused at once, never waited on.
+  return readInputText(file, { what: 'experiment file', maxBytes: LIMITS.experiment });
 }

@@ -15,12 +15,16 @@
 // window sets only; such files are refused with "retrain").
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { z } from 'zod';
 import { resolve } from 'node:path';
 import { getDetector, loadDetector, onlineKinds, resolveSpec, saveDetector, trainModel } from '../detectors/registry.js';
 import type { DbScope, DetectorConfig, Model, SavedArray } from '../detectors/types.js';
 import { InputError } from '../errors.js';
+import { readInputFile } from '../input.js';
+import { MAX_K } from '../numbers.js';
+import { linuxI386 } from '../traces/syscalls/linux-i386.js';
+import { linuxX86_64 } from '../traces/syscalls/linux-x86_64.js';
 import { preparePaths, type InputFormat } from '../prepare/index.js';
 import { Alphabet } from '../traces/alphabet.js';
 import { ArraySyscallTable } from '../traces/syscalls/array-table.js';
@@ -167,20 +171,50 @@ function parseHeader(buf: Buffer, hlen: number): Header | undefined {
   }
 }
 
+/** Most syscall names in a model's alphabet, and most arrays. */
+const MAX_ALPHABET = 1 << 20;
+const MAX_ARRAYS = 1 << 16;
+
+const count = z.number().int().min(0);
+/** The header schema: every field a loaded model relies on, checked before anything is built from it. */
+const headerSchema = z
+  .object({
+    detector: z.string().min(1).max(100),
+    scope: z.enum(['shared', 'per-program']),
+    k: z.number().int().min(1).max(MAX_K),
+    resetOn: z.array(z.string().min(1).max(200)).max(1000),
+    params: z.record(z.string(), z.unknown()),
+    alphabet: z.array(z.string().min(1).max(200)).min(1).max(MAX_ALPHABET),
+    state: z.unknown(),
+    arrays: z.array(z.object({ type: z.enum(['i32', 'f64', 'u8', 'u32']), length: count }).strict()).max(MAX_ARRAYS),
+    training: z
+      .object({
+        data: z.array(z.string()),
+        format: z.string(),
+        files: count,
+        skippedFiles: count,
+        traces: count,
+        calls: count,
+        tracesPerProgram: z.record(z.string(), count),
+        createdAt: z.string(),
+        inputTable: z
+          .object({ id: z.string().min(1).max(200), names: z.array(z.string().max(200).nullable()).max(1 << 16) })
+          .strict()
+          .nullable()
+          .optional(),
+      }),
+  });
+
+/** Why a parsed header is unusable ("field k: ..."), or null. */
+function headerProblem(h: unknown): string | null {
+  const r = headerSchema.safeParse(h);
+  if (r.success) return null;
+  const issue = r.error.issues[0]!;
+  return `field ${issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)'}: ${issue.message}`;
+}
+
 function validHeader(h: Header | undefined): h is Header {
-  if (h === undefined || typeof h !== 'object' || h === null) return false;
-  if (typeof h.detector !== 'string') return false;
-  if (h.scope !== 'shared' && h.scope !== 'per-program') return false;
-  if (!Number.isInteger(h.k) || h.k < 1) return false;
-  if (!Array.isArray(h.resetOn) || !h.resetOn.every((s) => typeof s === 'string')) return false;
-  if (!Array.isArray(h.alphabet) || !h.alphabet.every((s) => typeof s === 'string')) return false;
-  if (typeof h.params !== 'object' || h.params === null || Array.isArray(h.params)) return false;
-  if (!Array.isArray(h.arrays)) return false;
-  for (const a of h.arrays) {
-    if (typeof a !== 'object' || a === null || !Object.hasOwn(ARRAY_TYPES, a.type)) return false;
-    if (!Number.isInteger(a.length) || a.length < 0) return false;
-  }
-  return typeof h.training === 'object' && h.training !== null;
+  return h !== undefined && headerProblem(h) === null;
 }
 
 function readArray(buf: Buffer, off: number, type: ArrayType, n: number): SavedArray {
@@ -239,7 +273,8 @@ export function decodeModel(buf: Buffer, file: string): SavedModel {
     });
   }
   if (!validHeader(header) || expectedSize !== size) {
-    throw new InputError('invalid model header', { file, expected: `a version ${MODEL_FORMAT_VERSION} header (detector, scope, k, params, alphabet, arrays)` });
+    const why = header === undefined ? 'not JSON' : (headerProblem(header) ?? `file size ${size}, header declares ${expectedSize}`);
+    throw new InputError(`invalid model header (${why})`, { file, expected: `a version ${MODEL_FORMAT_VERSION} header (detector, scope, k, params, alphabet, arrays, training)` });
   }
 
   const alphabet = Alphabet.fromNames(header.alphabet);
@@ -268,13 +303,47 @@ export function decodeModel(buf: Buffer, file: string): SavedModel {
 export function loadModel(path: string): SavedModel {
   let buf: Buffer;
   try {
-    buf = readFileSync(path);
+    buf = readInputFile(path, { what: 'model' });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError('model file not found', { file: path, expected: 'a file written by `stidebench train -o MODEL`' });
-    throw new InputError(`cannot read model: ${(e as Error).message}`, { file: path });
+    if (e instanceof InputError && /ENOENT/.test(e.message)) {
+      throw new InputError('model file not found', { file: path, expected: 'a file written by `stidebench train -o MODEL`' });
+    }
+    throw e;
   }
   return decodeModel(buf, path);
+}
+
+const LINUX_NAMES = new Set<string>();
+for (const t of [linuxX86_64, linuxI386]) for (let n = 0; n < 600; n++) LINUX_NAMES.add(t.name(n));
+
+/**
+ * Throws when the model's alphabet cannot describe the input: fewer than half of its syscall names are
+ * Linux names while the input is strace (Linux names), or numbered input whose table names less than half
+ * of them. A model trained on UNM numbers ('unm#5') would otherwise watch strace output without a word,
+ * every window a mismatch.
+ */
+export function checkModelFitsInput(model: SavedModel, input: { names: 'linux' } | { table: SyscallTable }, file: string): void {
+  const names = model.alphabet.allNames().filter((n) => !n.startsWith('<'));
+  if (names.length === 0) return;
+  let known: (n: string) => boolean;
+  let what: string;
+  if ('names' in input) {
+    known = (n) => LINUX_NAMES.has(n);
+    what = 'Linux syscall names (strace)';
+  } else {
+    const tableNames = new Set<string>();
+    for (let n = 0; n < 4096; n++) tableNames.add(input.table.name(n));
+    known = (n) => tableNames.has(n);
+    what = `numbers in table ${input.table.id}`;
+  }
+  const hits = names.filter(known).length;
+  if (2 * hits < names.length) {
+    const odd = names.find((n) => !known(n)) ?? names[0]!;
+    throw new InputError(`the model's syscall numbering does not fit the input: ${hits} of its ${names.length} syscall names (e.g. ${JSON.stringify(odd)}) can appear in ${what}`, {
+      file,
+      expected: 'a model trained on traces named like the input (retrain on recordings of this kind, or pass --table)',
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -296,6 +365,8 @@ export interface TrainFromFilesOptions {
   program?: string;
   /** Numbering for numeric formats (see ReadOptions.table). */
   table?: SyscallTable;
+  /** Skip malformed trace lines (counted in the warnings) instead of stopping at the first. */
+  lenient?: boolean;
   /** Kinds that reset (xenids): calls that clear a process's buffer (default: the kind's list). */
   resetOn?: readonly string[];
 }
@@ -321,6 +392,7 @@ export function trainFromFiles(opts: TrainFromFilesOptions): TrainFromFilesResul
     format: opts.format,
     program: opts.program,
     table: opts.table,
+    lenient: opts.lenient,
     specs: [spec],
     sharedHint: '--scope shared',
     trainLabel: opts.label,

@@ -32,6 +32,8 @@ export interface PathsInput {
   table?: SyscallTable;
   /** `dataset` field of the traces (default 'adhoc'). */
   dataset?: string;
+  /** --lenient: malformed lines are skipped and counted in the warnings (see ReadOptions.lenient). */
+  lenient?: boolean;
 }
 
 export interface LabelledTraces {
@@ -77,7 +79,7 @@ export function readPaths(input: PathsInput): LabelledTraces {
       const bpf = input.table === undefined && sidecarBackend(file) === 'bpftrace';
       const table = input.table ?? (bpf ? linuxX86_64 : undefined);
       const fmt: TraceFormat | 'auto' = bpf && format === 'auto' ? 'unm' : format;
-      const r = readTraceFile(fmt, resolve(file), meta, table ? { table } : {});
+      const r = readTraceFile(fmt, resolve(file), meta, { ...(table ? { table } : {}), ...(input.lenient ? { lenient: true } : {}) });
       out.files++;
       for (const t of r.traces) out.traces.push(t);
       for (const w of r.warnings) out.warnings.push(w);

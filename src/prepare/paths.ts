@@ -21,6 +21,8 @@ export interface PreparePathsOptions {
   /** Program of files without a sidecar (default 'unknown'). */
   program?: string;
   table?: SyscallTable;
+  /** --lenient: malformed lines are skipped and counted in the warnings instead of stopping. */
+  lenient?: boolean;
   specs: readonly DetectorSpec[];
   /** How the user chooses shared scope, for the per-program warning (e.g. "--scope shared"). */
   sharedHint: string;
@@ -41,13 +43,13 @@ export interface PathsPrepared {
 }
 
 export function preparePaths(o: PreparePathsOptions): PathsPrepared {
-  const train = readPaths({ paths: o.train, role: 'train', format: o.format, label: o.trainLabel, program: o.program, table: o.table });
+  const train = readPaths({ paths: o.train, role: 'train', format: o.format, label: o.trainLabel, program: o.program, table: o.table, lenient: o.lenient });
   if (train.traces.length === 0) {
     throw new InputError(`no normal training traces found in ${o.train.join(', ')} (${train.files} files read, ${train.skippedFiles} files not labelled normal skipped)`, {
       expected: 'trace files labelled normal (by a sidecar, a "normal" folder, or none at all)',
     });
   }
-  const test = readPaths({ paths: o.test ?? [], role: 'test', format: o.format, label: o.testLabel, program: o.program, table: o.table });
+  const test = readPaths({ paths: o.test ?? [], role: 'test', format: o.format, label: o.testLabel, program: o.program, table: o.table, lenient: o.lenient });
   const { alphabet, sets, foreign } = encodeSets({ train: train.traces, test: test.traces }, o.specs);
   const warnings = [...train.warnings, ...test.warnings];
   if (train.skippedFiles > 0) warnings.push(`${train.skippedFiles} training files are not labelled normal (sidecar or attack/ folder) and were skipped`);

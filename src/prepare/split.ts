@@ -51,7 +51,7 @@ function pick<T extends Lengthed>(pool: T[], sel: Selection | undefined, seed: n
       if (!g) bySource.set(t.source, (g = []));
       g.push(t);
     }
-    units.push(...bySource.values());
+    for (const u of bySource.values()) units.push(u);
   } else {
     for (const t of eligible) units.push([t]);
   }

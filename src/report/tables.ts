@@ -37,7 +37,7 @@ export function markdownTable(headers: readonly string[], rows: readonly (readon
   if (align !== undefined && align.length > headers.length) throw new RangeError('markdownTable: more alignments than columns');
   const head = headers.map(markdownCell);
   const body = rows.map((r) => r.map(markdownCell));
-  const widths = head.map((h, c) => Math.max(3, h.length, ...body.map((r) => r[c]!.length)));
+  const widths = head.map((h, c) => body.reduce((w, r) => Math.max(w, r[c]!.length), Math.max(3, h.length)));
   const pad = (s: string, c: number): string => (align?.[c] === 'r' ? s.padStart(widths[c]!) : s.padEnd(widths[c]!));
   const line = (cells: string[]): string => `| ${cells.map(pad).join(' | ')} |`;
   const rule = widths.map((w, c) => {
@@ -52,7 +52,7 @@ export function markdownTable(headers: readonly string[], rows: readonly (readon
         return '-'.repeat(w);
     }
   });
-  return [line(head), `| ${rule.join(' | ')} |`, ...body.map(line)].join('\n') + '\n';
+  return [line(head), `| ${rule.join(' | ')} |`].concat(body.map(line)).join('\n') + '\n';
 }
 
 /** RFC 4180 CSV (csv-stringify): header row first, null → empty field, '\n' line ends, trailing newline. */

@@ -8,6 +8,8 @@ export class Alphabet {
   private readonly ids = new Map<string, number>();
   private readonly names: string[] = [];
   private readonly caches = new Map<string, Int32Array>();
+  /** Raw numbers >= DENSE_MAX (rare; a crafted file) go through a map, so memory follows the data. */
+  private readonly sparse = new Map<string, Map<number, number>>();
   private frozen = false;
 
   static fromNames(names: readonly string[]): Alphabet {
@@ -61,6 +63,7 @@ export class Alphabet {
   }
 
   private idForRaw(table: SyscallTable, raw: number): number {
+    if (raw >= DENSE_MAX) return this.sparseId(table, raw);
     let cache = this.caches.get(table.id);
     if (cache === undefined || raw >= cache.length) {
       const grown = new Int32Array(Math.max(raw + 1, cache ? cache.length * 2 : 512)).fill(-2);
@@ -78,6 +81,18 @@ export class Alphabet {
     return id;
   }
 
+  private sparseId(table: SyscallTable, raw: number): number {
+    let m = this.sparse.get(table.id);
+    if (m === undefined) this.sparse.set(table.id, (m = new Map()));
+    let id = m.get(raw);
+    if (id === undefined) {
+      id = this.intern(table.name(raw));
+      if (id === -1) id = this.ids.get(UNKNOWN)!;
+      m.set(raw, id);
+    }
+    return id;
+  }
+
   /** Encodes raw calls into dense ids. Raw numbers must be >= 0 (readers guarantee it). */
   encodeCalls(table: SyscallTable, calls: Int32Array): Int32Array {
     const out = new Int32Array(calls.length);
@@ -89,7 +104,7 @@ export class Alphabet {
       if (hit >= 0) out[i] = hit;
       else {
         out[i] = this.idForRaw(table, r);
-        cache = this.caches.get(table.id)!;
+        cache = this.caches.get(table.id) ?? cache;
       }
     }
     return out;
@@ -100,6 +115,12 @@ export class Alphabet {
     return { ...meta, calls: this.encodeCalls(table, calls), alphabet: this };
   }
 }
+
+/**
+ * Raw numbers below this are cached in a dense array per table (at most 256 KiB); larger ones (no real
+ * table has them) in a map, so a crafted number like 2^31 - 1 costs one map entry, not 8 GiB.
+ */
+const DENSE_MAX = 1 << 16;
 
 /** Canonical name standing for every call not in a frozen alphabet. */
 export const UNKNOWN = '<unknown>';

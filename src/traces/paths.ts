@@ -2,9 +2,10 @@
 // recursively in sorted order; labels come from a recording's sidecar, an explicit flag, or a folder
 // name on the path (normal / attack / abnormal / intrusion).
 
-import { existsSync, readdirSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
 import { InputError } from '../errors.js';
+import { fsInputError, LIMITS, readInputText } from '../input.js';
 import type { Label } from './trace.js';
 
 export interface Sidecar {
@@ -13,16 +14,44 @@ export interface Sidecar {
   family?: string | null;
 }
 
+/**
+ * The trace files under a path: the path itself when it is a regular file, else every regular file below
+ * it (sorted, dot-files, sidecars and tables skipped). A FIFO, device or socket given by name, a symlink
+ * loop or an unreadable folder is an InputError naming it; inside folders such entries are skipped.
+ * Each real folder is walked once (a symlink back to a parent cannot loop).
+ */
 export function listFiles(path: string): string[] {
-  if (!existsSync(path)) throw new InputError('no such file or folder', { file: path });
-  const st = statSync(path);
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError('no such file or folder', { file: path });
+    throw fsInputError('cannot read', path, e);
+  }
   if (st.isFile()) return [path];
+  if (!st.isDirectory()) throw new InputError('not a regular file or folder', { file: path, expected: 'a trace file or a folder of trace files (not a FIFO, device or socket)' });
   const out: string[] = [];
+  const seen = new Set<string>();
   const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
+    let names: string[];
+    try {
+      const ds = statSync(dir);
+      const id = `${ds.dev}:${ds.ino}`;
+      if (seen.has(id)) return; // a folder reached again through a symlink
+      seen.add(id);
+      names = readdirSync(dir).sort();
+    } catch (e) {
+      throw fsInputError('cannot read folder', dir, e);
+    }
+    for (const name of names) {
       if (name.startsWith('.') || name.endsWith('.meta.json') || name === 'manifest.json' || /\.(md|sha256)$/.test(name) || name.startsWith('calls.txt') || name.endsWith('.calls.txt.linux')) continue;
       const p = join(dir, name);
-      const s = statSync(p);
+      let s;
+      try {
+        s = statSync(p);
+      } catch (e) {
+        throw fsInputError('cannot read', p, e);
+      }
       if (s.isDirectory()) walk(p);
       else if (s.isFile()) out.push(p);
     }
@@ -34,9 +63,10 @@ export function listFiles(path: string): string[] {
 export function readSidecar(file: string): Sidecar | undefined {
   const p = `${file}.meta.json`;
   if (!existsSync(p)) return undefined;
+  const text = readInputText(p, { what: 'sidecar', maxBytes: LIMITS.sidecar });
   let v: unknown;
   try {
-    v = JSON.parse(readFileSync(p, 'utf8'));
+    v = JSON.parse(text);
   } catch (e) {
     throw new InputError(`sidecar is not valid JSON: ${(e as Error).message}`, { file: p });
   }

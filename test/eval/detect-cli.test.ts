@@ -75,8 +75,8 @@ describe('stidebench detect', () => {
   it('fails with one line and exit 1 on bad input', () => {
     const cases: [string[], RegExp][] = [
       [['--train', '/nonexistent/x', '--test', test[0]!], /\/nonexistent\/x: no such file or folder/],
-      [['--train', ...train, '--test', test[0]!, '-k', '0'], /option -k must be an integer >= 1/],
-      [['--train', ...train, '--test', test[0]!, '--ratio', '1.5'], /--ratio must be a fraction/],
+      [['--train', ...train, '--test', test[0]!, '-k', '0'], /option -k is out of range .*an integer from 1 to 64/],
+      [['--train', ...train, '--test', test[0]!, '--ratio', '1.5'], /option --ratio is out of range .*\[0, 1\)/],
       [['--train', join(ROOT, 'test', 'fixtures', 'traces', 'unm', 'big.int.gz'), '--test', join(ROOT, 'package.json'), '--test-label', 'attack', '--format', 'unm'], /package\.json:1: .*expected/],
       [['--train', ...train, '--test', test[0]!, '--detector', 'nosuch'], /unknown detector kind "nosuch"; expected stide\|xenids\|tstide\|lookahead\|hamming/],
       [['--train', ...train, '--test', test[0]!, '--detector', 'hamming', '--param', 'minDistance=9'], /minDistance = 9; expected an integer in 1\.\.k = 1\.\.6/],

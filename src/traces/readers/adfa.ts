@@ -10,8 +10,11 @@ import type { FileMeta, ReadResult } from './types.js';
 
 const MAX_INT = 2147483647;
 
-export function parseAdfa(buf: Uint8Array, file: string, meta: FileMeta, table: SyscallTable = linuxI386): ReadResult {
+/** Parses ADFA-LD bytes. Lenient: a token that is not a decimal syscall number is skipped and counted. */
+export function parseAdfa(buf: Uint8Array, file: string, meta: FileMeta, table: SyscallTable = linuxI386, lenient = false): ReadResult {
   const n = buf.length;
+  let skipped = 0;
+  let first = '';
   const out = new IntBuilder((n >> 2) + 16);
   let line = 1;
   let i = 0;
@@ -36,6 +39,11 @@ export function parseAdfa(buf: Uint8Array, file: string, meta: FileMeta, table: 
     if (i === start || (i < n && c !== 32 && c !== 9 && c !== 10 && c !== 13) || v > MAX_INT) {
       let e = start;
       while (e < n && buf[e] !== 32 && buf[e] !== 9 && buf[e] !== 10 && buf[e] !== 13) e++;
+      if (lenient) {
+        if (skipped++ === 0) first = `line ${line}: ${JSON.stringify(Buffer.from(buf.buffer, buf.byteOffset + start, Math.min(e - start, 80)).toString('latin1'))}`;
+        i = e;
+        continue;
+      }
       throw new InputError('syscall is not a decimal integer', {
         file,
         line,
@@ -44,6 +52,10 @@ export function parseAdfa(buf: Uint8Array, file: string, meta: FileMeta, table: 
       });
     }
     out.push(v);
+  }
+  if (skipped > 0) {
+    const warnings = [`${file}: --lenient: skipped ${skipped} malformed token(s), first at ${first}`];
+    return { traces: [makeRawTrace(meta, null, out.toArray(), table)], warnings, skipped };
   }
   return { traces: [makeRawTrace(meta, null, out.toArray(), table)], warnings: [] };
 }

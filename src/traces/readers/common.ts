@@ -3,10 +3,9 @@
 // gunzipping many small gzip files with one zlib call (batches), growable Int32 buffers grouped by pid in
 // order of first appearance, the "empty file" warning and the RawTrace assembly.
 
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { gunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { InputError } from '../../errors.js';
+import { readInputFile, readInputFileAsync } from '../../input.js';
 import type { RawTrace, SyscallTable } from '../trace.js';
 import type { FileMeta } from './types.js';
 
@@ -15,34 +14,44 @@ export function isGzip(buf: Uint8Array): boolean {
   return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
 }
 
-function readError(absPath: string, e: unknown): InputError {
-  const err = e as NodeJS.ErrnoException;
-  return new InputError(`cannot read file: ${err.code ?? err.message}`, { file: absPath });
+/**
+ * Largest gunzipped trace file (bytes); more is refused as a likely gzip bomb. Default 2 GiB, or
+ * $STIDEBENCH_MAX_TRACE_BYTES.
+ */
+export function maxTraceBytes(): number {
+  const v = Number(process.env['STIDEBENCH_MAX_TRACE_BYTES']);
+  return Number.isSafeInteger(v) && v > 0 ? Math.min(v, 2 ** 32 - 1) : 2 ** 31;
 }
 
 function gzipError(absPath: string, e: unknown): InputError {
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === 'ERR_BUFFER_TOO_LARGE') {
+    return new InputError('gzip data inflates beyond the size limit (a gzip bomb?)', {
+      file: absPath,
+      expected: `at most ${maxTraceBytes()} bytes uncompressed (raise STIDEBENCH_MAX_TRACE_BYTES if the file is genuine)`,
+    });
+  }
   return new InputError(`corrupt or truncated gzip data (${(e as Error).message})`, {
     file: absPath,
     expected: 'a complete gzip stream',
   });
 }
 
-/** The bytes of a file as stored (no gunzip); an I/O failure is an InputError naming the file. */
+function trailingError(absPath: string, consumed: number, total: number): InputError {
+  return new InputError(`${total - consumed} byte(s) of trailing data after the gzip stream (at byte ${consumed})`, {
+    file: absPath,
+    expected: 'a file holding only gzip members (pass --lenient to ignore the trailing bytes)',
+  });
+}
+
+/** The bytes of a file as stored (no gunzip); a non-regular file or an I/O failure is an InputError naming the file. */
 export function readRaw(absPath: string): Buffer {
-  try {
-    return readFileSync(absPath);
-  } catch (e) {
-    throw readError(absPath, e);
-  }
+  return readInputFile(absPath, { what: 'file' });
 }
 
 /** readRaw with async fs. */
 export async function readRawAsync(absPath: string): Promise<Buffer> {
-  try {
-    return await readFile(absPath);
-  } catch (e) {
-    throw readError(absPath, e);
-  }
+  return readInputFileAsync(absPath, { what: 'file' });
 }
 
 /** ISIZE, the last 4 bytes of a gzip member (uncompressed size mod 2^32); -1 when too short to be gzip. */
@@ -56,36 +65,75 @@ export function gzipSize(raw: Uint8Array): number {
  * zlib options sizing the output buffer from ISIZE, so the whole file inflates into one buffer instead
  * of 16 KiB chunks that Buffer.concat then copies.
  */
-function sized(expected: number): ZlibOptions {
-  return { chunkSize: Math.max(64 * 1024, Math.min(expected + 1, 1 << 30)) };
+function sized(expected: number, inputBytes: number): ZlibOptions {
+  // ISIZE is only a claim of the file: the chunk is also bounded by what deflate can produce from the
+  // input (at most ~1032:1), so a tiny file claiming 4 GiB does not allocate a huge buffer.
+  const bound = Math.min(expected + 1, inputBytes * 1032 + 1024, 1 << 30);
+  return { chunkSize: Math.max(64 * 1024, bound), maxOutputLength: maxTraceBytes(), info: true };
 }
 
-/** Gunzips raw bytes when they are gzip (by content, whatever the file name); other bytes are returned. */
-export function decodeBytes(raw: Buffer, absPath: string): Buffer {
+/** Gunzip options for one file of `raw` bytes (exported for the streaming UNM path). */
+export function gunzipOptions(raw: Uint8Array): ZlibOptions {
+  return sized(Math.max(0, gzipSize(raw)), raw.length);
+}
+
+/**
+ * Checks that zlib consumed every input byte (Node silently ignores e.g. zero padding after the last
+ * member); lenient: the trailing bytes are reported in `warnings` instead.
+ */
+function checkConsumed(absPath: string, consumed: number, total: number, lenient: boolean, warnings?: string[]): void {
+  if (consumed === total) return;
+  if (!lenient) throw trailingError(absPath, consumed, total);
+  warnings?.push(`${absPath}: --lenient: ignored ${total - consumed} byte(s) of trailing data after the gzip stream`);
+}
+
+/** Decoding options: lenient mode reports trailing bytes after gzip in `warnings` instead of failing. */
+export interface DecodeOptions {
+  lenient?: boolean;
+  warnings?: string[];
+}
+
+/**
+ * Gunzips raw bytes when they are gzip (by content, whatever the file name); other bytes are returned.
+ * Output beyond maxTraceBytes() and bytes after the last gzip member are errors.
+ */
+export function decodeBytes(raw: Buffer, absPath: string, opts: DecodeOptions = {}): Buffer {
   if (!isGzip(raw)) return raw;
+  let r: InfoResult;
   try {
-    return gunzipSync(raw, sized(Math.max(0, gzipSize(raw))));
+    r = gunzipSync(raw, gunzipOptions(raw)) as unknown as InfoResult;
   } catch (e) {
     throw gzipError(absPath, e);
   }
+  checkConsumed(absPath, r.engine.bytesWritten, raw.length, opts.lenient === true, opts.warnings);
+  return r.buffer;
 }
 
 /** decodeBytes with zlib.gunzip (inflates on the libuv thread pool). */
-export function decodeBytesAsync(raw: Buffer, absPath: string): Promise<Buffer> {
+export function decodeBytesAsync(raw: Buffer, absPath: string, opts: DecodeOptions = {}): Promise<Buffer> {
   if (!isGzip(raw)) return Promise.resolve(raw);
   return new Promise((resolve, reject) => {
-    gunzip(raw, sized(Math.max(0, gzipSize(raw))), (e, out) => (e ? reject(gzipError(absPath, e)) : resolve(out)));
+    gunzip(raw, gunzipOptions(raw), (e, out) => {
+      if (e) return reject(gzipError(absPath, e));
+      const r = out as unknown as InfoResult;
+      try {
+        checkConsumed(absPath, r.engine.bytesWritten, raw.length, opts.lenient === true, opts.warnings);
+      } catch (e2) {
+        return reject(e2);
+      }
+      resolve(r.buffer);
+    });
   });
 }
 
 /** Reads a file, gunzipping it when it is gzip (by content, whatever its name). */
-export function loadBytes(absPath: string): Buffer {
-  return decodeBytes(readRaw(absPath), absPath);
+export function loadBytes(absPath: string, opts: DecodeOptions = {}): Buffer {
+  return decodeBytes(readRaw(absPath), absPath, opts);
 }
 
 /** loadBytes with async fs and zlib.gunzip. */
-export async function loadBytesAsync(absPath: string): Promise<Buffer> {
-  return decodeBytesAsync(await readRawAsync(absPath), absPath);
+export async function loadBytesAsync(absPath: string, opts: DecodeOptions = {}): Promise<Buffer> {
+  return decodeBytesAsync(await readRawAsync(absPath), absPath, opts);
 }
 
 /**
@@ -123,10 +171,11 @@ interface InfoResult {
   engine: { bytesWritten: number };
 }
 
-function batchInput(raws: readonly Buffer[]): { input: Buffer; expected: number } {
+function batchInput(raws: readonly Buffer[]): { input: Buffer; opts: ZlibOptions } {
   let expected = 0;
   for (const r of raws) expected += gzipSize(r);
-  return { input: raws.length === 1 ? raws[0]! : Buffer.concat(raws), expected };
+  const input = raws.length === 1 ? raws[0]! : Buffer.concat(raws);
+  return { input, opts: sized(expected, input.length) };
 }
 
 /**
@@ -135,9 +184,9 @@ function batchInput(raws: readonly Buffer[]): { input: Buffer; expected: number 
  * then decodes the files one by one, which gives each file its own result or error.
  */
 export function gunzipBatchSync(raws: readonly Buffer[]): Buffer[] | null {
-  const { input, expected } = batchInput(raws);
+  const { input, opts } = batchInput(raws);
   try {
-    const r = gunzipSync(input, { ...sized(expected), info: true }) as unknown as InfoResult;
+    const r = gunzipSync(input, opts) as unknown as InfoResult;
     return splitBatch(raws, input.length, r.buffer, r.engine.bytesWritten);
   } catch {
     return null;
@@ -146,9 +195,9 @@ export function gunzipBatchSync(raws: readonly Buffer[]): Buffer[] | null {
 
 /** gunzipBatchSync with zlib.gunzip on the libuv thread pool; never rejects. */
 export function gunzipBatch(raws: readonly Buffer[]): Promise<Buffer[] | null> {
-  const { input, expected } = batchInput(raws);
+  const { input, opts } = batchInput(raws);
   return new Promise((resolve) => {
-    gunzip(input, { ...sized(expected), info: true }, (e, r) => {
+    gunzip(input, opts, (e, r) => {
       if (e) return resolve(null);
       const res = r as unknown as InfoResult;
       resolve(splitBatch(raws, input.length, res.buffer, res.engine.bytesWritten));

@@ -38,12 +38,19 @@ interface TraceRows {
 }
 
 /** Field delimiter: tab for .tsv/.tab, else the most frequent of , ; TAB | in the header line. */
-export function sniffDelimiter(file: string, text: string): string {
+export function sniffDelimiter(file: string, text: string | Uint8Array): string {
   const ext = extname(file.replace(/\.gz$/i, '')).toLowerCase();
   if (ext === '.tsv' || ext === '.tab') return '\t';
-  let nl = text.indexOf('\n');
-  if (nl < 0) nl = text.length;
-  const header = text.slice(0, nl);
+  let header: string;
+  if (typeof text === 'string') {
+    let nl = text.indexOf('\n');
+    if (nl < 0) nl = text.length;
+    header = text.slice(0, nl);
+  } else {
+    let nl = text.indexOf(10);
+    if (nl < 0) nl = text.length;
+    header = Buffer.from(text.buffer, text.byteOffset, Math.min(nl, 1 << 20)).toString('utf8');
+  }
   let best = ',';
   let bestCount = 0;
   for (const d of [',', '\t', ';', '|']) {
@@ -56,7 +63,19 @@ export function sniffDelimiter(file: string, text: string): string {
   return best;
 }
 
-export function parseCsv(text: string, file: string, meta: FileMeta, table?: SyscallTable): ReadResult {
+/** Largest CSV record accepted (bytes); a longer one is malformed input, not a trace. */
+const MAX_RECORD = 1 << 20;
+
+/** Thrown by a row check in lenient mode: the row is skipped and counted. */
+class SkipRow {
+  constructor(readonly line: number, readonly text: string) {}
+}
+
+/**
+ * Parses CSV/TSV given as text or bytes (bytes are parsed as they are, never turned into one string).
+ * Lenient: malformed rows are skipped and counted instead of stopping at the first one.
+ */
+export function parseCsv(text: string | Uint8Array, file: string, meta: FileMeta, table?: SyscallTable, lenient = false): ReadResult {
   const delimiter = sniffDelimiter(file, text);
   let header: string[] | null = null;
   let traceCol = -1;
@@ -67,6 +86,12 @@ export function parseCsv(text: string, file: string, meta: FileMeta, table?: Sys
   let firstNumber: { line: number; text: string } | null = null;
   let firstName: { line: number; text: string } | null = null;
   const nameLine = new Map<number, number>();
+  let skipped = 0;
+  let firstSkipped: { line: number; text: string } | null = null;
+  const skip = (line: number, found: string): void => {
+    if (skipped === 0) firstSkipped = { line, text: found.length > 80 ? found.slice(0, 77) + '...' : found };
+    skipped++;
+  };
 
   const onRecord = (record: string[], line: number): void => {
     if (header === null) {
@@ -97,45 +122,61 @@ export function parseCsv(text: string, file: string, meta: FileMeta, table?: Sys
     const key = (record[traceCol] ?? '').trim();
     const sys = (record[syscallCol] ?? '').trim();
     const bad = (what: string, found: string, expected: string): never => {
+      if (lenient) throw new SkipRow(line, record.join(delimiter));
       throw new InputError(what, { file, line, text: found, expected });
     };
     if (key === '') bad(`empty ${traceColName} field`, record.join(delimiter), `a ${traceColName} value`);
     let t = traces.get(key);
+    let pid: number | null = null;
     if (t === undefined) {
-      let pid: number | null = null;
       if (NUMBER_RE.test(key)) pid = Number(key);
-      else if (traceColName === 'pid') bad('pid is not a decimal integer', key, 'a decimal integer pid');
+      else if (traceColName === 'pid') bad('pid is not a decimal integer', key, 'a decimal integer pid (at most 9 digits)');
+    }
+    const isNumber = NUMBER_RE.test(sys);
+    if (!isNumber && !NAME_RE.test(sys)) bad('bad syscall field', sys, 'a syscall number (decimal) or name (letters, digits, "_"), numbers of at most 9 digits');
+    let label: Label | null = null;
+    if (labelCol >= 0) {
+      const raw = (record[labelCol] ?? '').trim();
+      const l = LABELS[raw.toLowerCase()];
+      if (l === undefined) bad('bad label', raw, '"normal" or "attack" (also benign/abnormal/intrusion/0/1)');
+      if (t !== undefined && t.label !== null && t.label !== l) bad(`label changes within trace ${JSON.stringify(key)}`, raw, `"${t.label}" as on its first row`);
+      label = l!;
+    }
+    if (t === undefined) {
       t = { key, pid, codes: new IntBuilder(), label: null };
       traces.set(key, t);
     }
-    if (NUMBER_RE.test(sys)) {
+    if (label !== null && t.label === null) t.label = label;
+    if (isNumber) {
       t.codes.push(Number(sys));
       if (firstNumber === null) firstNumber = { line, text: sys };
-    } else if (NAME_RE.test(sys)) {
+    } else {
       const id = namesTable.intern(sys);
       t.codes.push(-(id + 1));
       if (firstName === null) firstName = { line, text: sys };
       if (!nameLine.has(id)) nameLine.set(id, line);
-    } else {
-      bad('bad syscall field', sys, 'a syscall number (decimal) or name (letters, digits, "_")');
-    }
-    if (labelCol >= 0) {
-      const raw = (record[labelCol] ?? '').trim();
-      const label = LABELS[raw.toLowerCase()];
-      if (label === undefined) bad('bad label', raw, '"normal" or "attack" (also benign/abnormal/intrusion/0/1)');
-      if (t.label === null) t.label = label!;
-      else if (t.label !== label) bad(`label changes within trace ${JSON.stringify(key)}`, raw, `"${t.label}" as on its first row`);
     }
   };
 
   try {
-    parse(text, {
+    parse(typeof text === 'string' ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength), {
       delimiter,
       bom: true,
       skip_empty_lines: true,
       relax_quotes: false,
+      max_record_size: MAX_RECORD,
+      skip_records_with_error: lenient,
+      on_skip: (e: CsvError | undefined) => {
+        skip(typeof e?.['lines'] === 'number' ? (e['lines'] as number) : 0, e?.code ?? 'malformed CSV');
+        return undefined;
+      },
       on_record: (record: string[], ctx) => {
-        onRecord(record, ctx.lines);
+        try {
+          onRecord(record, ctx.lines);
+        } catch (e) {
+          if (!(e instanceof SkipRow)) throw e;
+          skip(e.line, e.text);
+        }
         return null;
       },
     });
@@ -152,8 +193,13 @@ export function parseCsv(text: string, file: string, meta: FileMeta, table?: Sys
     throw e;
   }
 
+  const skippedNote: string[] = [];
+  if (skipped > 0) {
+    const f = firstSkipped as unknown as { line: number; text: string };
+    skippedNote.push(`${file}: --lenient: skipped ${skipped} malformed row(s), first at line ${f.line}: ${JSON.stringify(f.text)}`);
+  }
   if (header === null || traces.size === 0) {
-    return { traces: [], warnings: [`${file}: no data rows, no traces read`] };
+    return { traces: [], warnings: [...skippedNote, `${file}: no data rows, no traces read`], ...(skipped > 0 ? { skipped } : {}) };
   }
 
   // Decide the numbering: names only -> names table; numbers (and maybe names) -> the given table.
@@ -191,7 +237,8 @@ export function parseCsv(text: string, file: string, meta: FileMeta, table?: Sys
     };
   }
 
-  const result: ReadResult = { traces: [], warnings: [] };
+  const result: ReadResult = { traces: [], warnings: skippedNote };
+  if (skipped > 0) result.skipped = skipped;
   for (const t of traces.values()) {
     const codes = t.codes.toArray();
     const calls = new Int32Array(codes.length);

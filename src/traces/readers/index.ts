@@ -5,7 +5,8 @@
 // inflating batches on the libuv thread pool while the main thread parses; and detectFormat for
 // `--format auto` (file name first, then a sniff of the first bytes).
 
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { openInputFile } from '../../input.js';
 import { basename } from 'node:path';
 import { constants as zc, createGunzip, gunzipSync, type Gunzip, type ZlibOptions } from 'node:zlib';
 import { InputError } from '../../errors.js';
@@ -22,6 +23,7 @@ import {
   isBlank,
   isGzip,
   loadBytes,
+  maxTraceBytes,
   loadBytesAsync,
   readRaw,
 } from './common.js';
@@ -29,7 +31,7 @@ import { parseCsv } from './csv.js';
 import { parseStrace } from './strace.js';
 import { StraceLineParser } from './strace-line.js';
 import type { FileMeta, ReadOptions, ReadResult, TraceFormat } from './types.js';
-import { findCallsTable, parseUnm, UnmParser, unmRawTable } from './unm.js';
+import { findCallsTable, parseUnm, parseUnmLenient, UnmParser, unmRawTable } from './unm.js';
 import { LIDDS_DEFAULTS, parseLidds2019, parseLidds2021, readLidds2019Async, readLidds2021Async } from './lidds.js';
 
 export type { FileMeta, ReadOptions, ReadResult, TraceFormat } from './types.js';
@@ -38,7 +40,7 @@ export type { StraceCall, StraceLineParserOptions } from './strace-line.js';
 export { parseAdfa } from './adfa.js';
 export { parseCsv } from './csv.js';
 export { parseStrace } from './strace.js';
-export { findCallsTable, parseUnm, UnmParser, unmRawTable } from './unm.js';
+export { findCallsTable, parseUnm, parseUnmLenient, UnmParser, unmRawTable } from './unm.js';
 export { exploitTiming, LIDDS_DEFAULTS, parseLidds2019, parseLidds2021, readLidds2019Async, readLidds2021Async } from './lidds.js';
 export type { ExploitMark, ExploitTiming, LiddsOptions } from './lidds.js';
 
@@ -55,7 +57,14 @@ export function readTraceFile(
   meta: FileMeta,
   opts: ReadOptions = {},
 ): ReadResult {
-  return parseTraceBytes(format, absPath, loadBytes(absPath), meta, opts);
+  const warnings: string[] = [];
+  return withWarnings(warnings, parseTraceBytes(format, absPath, loadBytes(absPath, { lenient: opts.lenient, warnings }), meta, opts));
+}
+
+/** The result with decode warnings (lenient trailing gzip bytes) in front of its own. */
+function withWarnings(warnings: string[], r: ReadResult): ReadResult {
+  if (warnings.length === 0) return r;
+  return { ...r, warnings: [...warnings, ...r.warnings] };
 }
 
 /** readTraceFile reading with async fs and gunzipping with zlib.gunzip (libuv thread pool); same result. */
@@ -65,7 +74,8 @@ export async function readTraceFileAsync(
   meta: FileMeta,
   opts: ReadOptions = {},
 ): Promise<ReadResult> {
-  return parseTraceBytes(format, absPath, await loadBytesAsync(absPath), meta, opts);
+  const warnings: string[] = [];
+  return withWarnings(warnings, parseTraceBytes(format, absPath, await loadBytesAsync(absPath, { lenient: opts.lenient, warnings }), meta, opts));
 }
 
 /** What readTraceFile does once the file's bytes are loaded (and gunzipped). */
@@ -78,15 +88,18 @@ export function parseTraceBytes(
 ): ReadResult {
   if (isBlank(buf)) return { traces: [], warnings: [emptyFileWarning(absPath)] };
   const f = format === 'auto' ? detectFormat(absPath, buf.subarray(0, 65536)) : format;
+  const lenient = opts.lenient === true;
   switch (f) {
-    case 'unm':
-      return parseUnm(buf, absPath, meta, opts.table ?? findCallsTable(absPath) ?? unmRawTable);
+    case 'unm': {
+      const table = opts.table ?? findCallsTable(absPath) ?? unmRawTable;
+      return lenient ? parseUnmLenient(buf, absPath, meta, table) : parseUnm(buf, absPath, meta, table);
+    }
     case 'adfa':
-      return parseAdfa(buf, absPath, meta, opts.table ?? linuxI386);
+      return parseAdfa(buf, absPath, meta, opts.table ?? linuxI386, lenient);
     case 'strace':
-      return parseStrace(buf.toString('utf8'), absPath, meta, opts.table);
+      return parseStrace(buf, absPath, meta, opts.table, lenient);
     case 'csv':
-      return parseCsv(buf.toString('utf8'), absPath, meta, opts.table);
+      return parseCsv(buf, absPath, meta, opts.table, lenient);
     case 'lidds-2021':
       return parseLidds2021(buf, absPath, meta, opts.lidds ?? LIDDS_DEFAULTS);
     case 'lidds-2019':
@@ -194,8 +207,9 @@ function parseBatch(
     const slot = batch.slots[j]!;
     const job = jobs[batch.from + j]!;
     if (slot.raw === null) throw slot.error;
-    const buf = outs !== null ? outs[j]! : decodeBytes(slot.raw, job.absPath);
-    each(parseTraceBytes(format, job.absPath, buf, job.meta, opts), batch.from + j);
+    const warnings: string[] = [];
+    const buf = outs !== null ? outs[j]! : decodeBytes(slot.raw, job.absPath, { lenient: opts.lenient, warnings });
+    each(withWarnings(warnings, parseTraceBytes(format, job.absPath, buf, job.meta, opts)), batch.from + j);
   }
 }
 
@@ -254,10 +268,16 @@ export async function readTraceFilesAsync(
       queued -= head.batch.slots.length;
       if (head.stream !== null) {
         const job = jobs[head.batch.from]!;
-        const r = await parseStream(head.stream, gzipSize(head.batch.slots[0]!.raw!), job, opts);
+        const raw0 = head.batch.slots[0]!.raw!;
+        const r = await parseStream(head.stream, gzipSize(raw0), raw0.length, job, opts);
         refill();
         // On any problem (gzip or parse), the file is read again the plain way, for its exact error.
-        each(r ?? parseTraceBytes(format, job.absPath, decodeBytes(head.batch.slots[0]!.raw!, job.absPath), job.meta, opts), head.batch.from);
+        if (r !== null) each(r, head.batch.from);
+        else {
+          const warnings: string[] = [];
+          const buf = decodeBytes(head.batch.slots[0]!.raw!, job.absPath, { lenient: opts.lenient, warnings });
+          each(withWarnings(warnings, parseTraceBytes(format, job.absPath, buf, job.meta, opts)), head.batch.from);
+        }
         continue;
       }
       const outs = await head.outs;
@@ -289,7 +309,7 @@ function inflate(format: TraceFormat | 'auto', batch: Batch): Inflating {
   const raw = batch.slots[0]!.raw;
   if (raw === null || !isGzip(raw)) return { batch, outs: Promise.resolve(raw === null ? null : [raw]), stream: null };
   if (format === 'unm' && gzipSize(raw) >= STREAM_MIN) {
-    const stream = createGunzip({ chunkSize: STREAM_CHUNK, highWaterMark: STREAM_CHUNK * STREAM_AHEAD } as ZlibOptions);
+    const stream = createGunzip({ chunkSize: STREAM_CHUNK, highWaterMark: STREAM_CHUNK * STREAM_AHEAD, maxOutputLength: maxTraceBytes() } as ZlibOptions);
     stream.on('error', () => {}); // reported through the iteration below
     stream.end(raw);
     return { batch, outs: Promise.resolve(null), stream };
@@ -303,10 +323,19 @@ function inflate(format: TraceFormat | 'auto', batch: Batch): Inflating {
 }
 
 /** Parses a UNM file from its inflating chunks; null on any error (gzip, calls table or parse). */
-async function parseStream(stream: Gunzip, size: number, job: TraceFileJob, opts: ReadOptions): Promise<ReadResult | null> {
+async function parseStream(stream: Gunzip, size: number, rawLength: number, job: TraceFileJob, opts: ReadOptions): Promise<ReadResult | null> {
   try {
+    if (opts.lenient) return null; // lenient parsing reads the file whole
     const parser = new UnmParser(job.absPath, job.meta, opts.table ?? findCallsTable(job.absPath) ?? unmRawTable, size);
-    for await (const chunk of stream) parser.push(chunk as Buffer);
+    let out = 0;
+    const max = maxTraceBytes();
+    for await (const chunk of stream) {
+      out += (chunk as Buffer).length;
+      if (out > max) return null; // the plain path reports the size limit
+      parser.push(chunk as Buffer);
+    }
+    // Bytes after the last gzip member: the plain path reports them.
+    if (stream.bytesWritten !== rawLength) return null;
     return parser.end();
   } catch {
     stream.destroy();
@@ -365,14 +394,9 @@ export function detectFormat(absPath: string, firstBytes: Buffer): TraceFormat {
   throw new InputError('cannot detect the trace format', { file: absPath, line: 1, text: first, expected: FORMAT_EXPECTED });
 }
 
-/** Reads up to 64 KiB of a file and detects its format. */
+/** Reads up to 64 KiB of a file and detects its format (only a regular file; a FIFO is refused, never waited on). */
 export function detectFileFormat(absPath: string): TraceFormat {
-  let fd: number;
-  try {
-    fd = openSync(absPath, 'r');
-  } catch (e) {
-    throw new InputError(`cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: absPath });
-  }
+  const { fd } = openInputFile(absPath, { what: 'file' });
   try {
     const buf = Buffer.alloc(65536);
     const n = readSync(fd, buf, 0, buf.length, 0);

@@ -370,8 +370,8 @@ export function parseLidds2019(buf: Buffer, absPath: string, meta: FileMeta, opt
     const parser = new LiddsRecordingParser(file, 2019, opts);
     parser.push(text);
     const r = finish(parser, row.info, recordingMeta(meta, row));
-    out.traces.push(...r.traces);
-    out.warnings.push(...r.warnings);
+    for (const t of r.traces) out.traces.push(t);
+    for (const w of r.warnings) out.warnings.push(w);
   }
   return out;
 }
@@ -395,8 +395,8 @@ export async function readLidds2019Async(absPath: string, meta: FileMeta, opts: 
       throw readRecordingError(file, e);
     }
     const r = finish(parser, row.info, recordingMeta(meta, row));
-    out.traces.push(...r.traces);
-    out.warnings.push(...r.warnings);
+    for (const t of r.traces) out.traces.push(t);
+    for (const w of r.warnings) out.warnings.push(w);
   }
   return out;
 }

@@ -24,6 +24,11 @@ export interface StraceLineParserOptions {
   strict?: boolean;
   /** Line number of the first line parsed (default 1). */
   firstLine?: number;
+  /**
+   * Require every call line to be complete (its result, or "<unfinished ...>"); an incomplete one is
+   * bad (an error when strict, else skipped and counted). Default: the value of `strict`.
+   */
+  complete?: boolean;
 }
 
 export const STRACE_LINE_EXPECTED =
@@ -31,6 +36,21 @@ export const STRACE_LINE_EXPECTED =
 
 const SP = 32;
 const TAB = 9;
+/** Largest pid accepted (Linux pid_max is at most 2^22; pids are int32 everywhere here). */
+const MAX_PID = 2147483647;
+
+/** Result of a finished call: ") = 0", ") = -1 ENOENT (...)", ") = ?", ") = 0x7f..", then anything (e.g. -T "<0.0001>"). */
+const RESULT_RE = /\)[ \t]*=[ \t]+(?:-?\d+|0x[0-9a-fA-F]+|\?)(?:[ \t]|$)/;
+
+/** True when text[from, end) holds a call's result or ends with "<unfinished ...>". */
+function isComplete(text: string, from: number, end: number): boolean {
+  if (text.endsWith('<unfinished ...>', end)) return true;
+  // strace (stderr output) breaks a call line with its own message: "vfork(strace: Process 42 attached".
+  if (text.includes('strace: Process ', from)) return true;
+  // Only the tail is searched: the result is printed last (after arguments of any length).
+  const tail = end - from > 4096 ? text.slice(end - 4096, end) : text.slice(from, end);
+  return RESULT_RE.test(tail);
+}
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -50,13 +70,17 @@ export class StraceLineParser {
   line: number;
   /** Lines that were not strace output (non-strict mode only). */
   skipped = 0;
+  /** The first of those lines (non-strict mode only). */
+  firstSkipped: { line: number; text: string } | null = null;
   private readonly file: string | undefined;
   private readonly strict: boolean;
+  private readonly complete: boolean;
   private rest = '';
 
   constructor(opts: StraceLineParserOptions = {}) {
     this.file = opts.file;
     this.strict = opts.strict ?? true;
+    this.complete = opts.complete ?? this.strict;
     this.line = (opts.firstLine ?? 1) - 1;
   }
 
@@ -86,6 +110,7 @@ export class StraceLineParser {
       while (j < end && isDigit(text.charCodeAt(j))) j++;
       if (j === s || text.charCodeAt(j) !== 93 /* ] */) return this.bad(text);
       pid = Number(text.slice(s, j));
+      if (pid > MAX_PID) return this.bad(text, 'pid out of range');
       i = this.skipBlanks(text, j + 1, end);
     } else if (isDigit(text.charCodeAt(i))) {
       let j = i;
@@ -93,6 +118,7 @@ export class StraceLineParser {
       const c = text.charCodeAt(j);
       if (c === SP || c === TAB) {
         pid = Number(text.slice(i, j));
+        if (pid > MAX_PID) return this.bad(text, 'pid out of range');
         i = this.skipBlanks(text, j, end);
       }
     }
@@ -102,7 +128,7 @@ export class StraceLineParser {
       let j = i;
       while (j < end && text.charCodeAt(j) !== SP && text.charCodeAt(j) !== TAB) j++;
       ts = parseTimestamp(text, i, j);
-      if (ts === null) return this.bad(text);
+      if (ts === null || !Number.isFinite(ts)) return this.bad(text);
       i = this.skipBlanks(text, j, end);
     }
 
@@ -130,7 +156,8 @@ export class StraceLineParser {
     if (c0 === 60 /* < */) {
       // "<... x resumed>", or the tail "<unfinished ...>" / "<detached ...>" of a call line that strace
       // broke with one of its own messages (stderr output): never a new call.
-      if (text.startsWith('<...', i) || text.startsWith('<unfinished ...>', i) || text.startsWith('<detached ...>', i)) return null;
+      if (text.startsWith('<unfinished ...>', i) || text.startsWith('<detached ...>', i)) return null;
+      if (text.startsWith('<...', i)) return this.complete && !isComplete(text, i, end) ? this.bad(text, 'incomplete resumed line') : null;
       return this.bad(text);
     }
     if (text.startsWith('---', i) || text.startsWith('+++', i)) return null;
@@ -138,6 +165,9 @@ export class StraceLineParser {
     let j = i + 1;
     while (j < end && isNameChar(text.charCodeAt(j))) j++;
     if (text.charCodeAt(j) !== 40 /* ( */) return this.bad(text);
+    // A call line ends with its result ("= 0", "= -1 ENOENT (...)", "= ?", "= 0x7f.. <0.0001>") or with
+    // "<unfinished ...>"; anything else is a line that was cut or garbled.
+    if (this.complete && !isComplete(text, j, end)) return this.bad(text, 'incomplete or garbled call line');
     return { pid, name: text.slice(i, j), ts, nr };
   }
 
@@ -170,12 +200,13 @@ export class StraceLineParser {
     return i;
   }
 
-  private bad(text: string): null {
+  private bad(text: string, what = 'not a strace line'): null {
     if (!this.strict) {
+      if (this.skipped === 0) this.firstSkipped = { line: this.line, text: text.length > 80 ? text.slice(0, 77) + '...' : text };
       this.skipped++;
       return null;
     }
-    throw new InputError('not a strace line', {
+    throw new InputError(what, {
       file: this.file,
       line: this.line,
       text,

@@ -16,18 +16,27 @@ interface Group {
   nrs: IntBuilder;
 }
 
-export function parseStrace(text: string, file: string, meta: FileMeta, numberTable?: SyscallTable): ReadResult {
+/** Bytes of a line [start, end) as text (a string only ever holds one line, never the whole file). */
+function lineOf(src: string | Uint8Array, start: number, end: number): string {
+  return typeof src === 'string' ? src.slice(start, end) : Buffer.from(src.buffer, src.byteOffset + start, end - start).toString('utf8');
+}
+
+/**
+ * Parses strace output, given as text or as bytes (read line by line, so a file larger than the
+ * longest JS string is fine). Lenient: malformed or incomplete lines are skipped and counted.
+ */
+export function parseStrace(text: string | Uint8Array, file: string, meta: FileMeta, numberTable?: SyscallTable, lenient = false): ReadResult {
   const table = numberTable ?? linuxX86_64;
-  const parser = new StraceLineParser({ file });
+  const parser = new StraceLineParser({ file, strict: !lenient, complete: true });
   const groups = new PidGroups<Group>(() => ({ names: new IntBuilder(), nrs: new IntBuilder() }));
   let allNumbered = true;
   let mismatch: string | null = null;
   let start = 0;
   const len = text.length;
   while (start < len) {
-    let nl = text.indexOf('\n', start);
+    let nl = typeof text === 'string' ? text.indexOf('\n', start) : text.indexOf(10, start);
     if (nl < 0) nl = len;
-    const call = parser.parseLine(text.slice(start, nl));
+    const call = parser.parseLine(lineOf(text, start, nl));
     start = nl + 1;
     if (call === null) continue;
     const g = groups.get(call.pid);
@@ -41,6 +50,10 @@ export function parseStrace(text: string, file: string, meta: FileMeta, numberTa
   }
 
   const warnings: string[] = [];
+  if (parser.skipped > 0) {
+    const f = parser.firstSkipped!;
+    warnings.push(`${file}: --lenient: skipped ${parser.skipped} malformed line(s), first at line ${f.line}: ${JSON.stringify(f.text)}`);
+  }
   const useNumbers = allNumbered && mismatch === null && groups.size > 0;
   if (allNumbered && mismatch !== null) {
     warnings.push(`${file}: strace -n numbers do not match table ${table.id}, e.g. ${mismatch}; used the printed names`);
@@ -51,5 +64,5 @@ export function parseStrace(text: string, file: string, meta: FileMeta, numberTa
       : makeRawTrace(meta, groups.keys[k] ?? null, g.names.toArray(), namesTable),
   );
   if (traces.length === 0) warnings.push(`${file}: no system calls in strace output`);
-  return { traces, warnings };
+  return parser.skipped > 0 ? { traces, warnings, skipped: parser.skipped } : { traces, warnings };
 }

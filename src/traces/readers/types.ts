@@ -24,6 +24,11 @@ export interface ReadOptions {
    * x86_64 for `strace -n` / bpftrace). Formats that print names (strace without -n) ignore it.
    */
   table?: SyscallTable;
+  /**
+   * Lenient mode: malformed lines (and trailing bytes after gzip data) are skipped and reported in the
+   * result's warnings with their count and the first one, instead of stopping at the first one.
+   */
+  lenient?: boolean;
   /** LID-DS formats: which events count and what one trace is (default: enter events, per thread). */
   lidds?: LiddsOptions;
 }
@@ -32,4 +37,6 @@ export interface ReadResult {
   traces: RawTrace[];
   /** Non-fatal findings, e.g. "empty file". Each names the file. */
   warnings: string[];
+  /** Lenient mode: malformed lines skipped in this file (absent or 0 when none). */
+  skipped?: number;
 }

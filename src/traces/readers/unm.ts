@@ -233,6 +233,56 @@ export function parseUnm(buf: Uint8Array, file: string, meta: FileMeta, table: S
   return finish(st, owned, 16, file, meta, table);
 }
 
+/** True when buf[s, e) is a valid UNM record line or a blank line (see the scan). */
+function validUnmLine(buf: Uint8Array, s: number, e: number): boolean {
+  let i = s;
+  const blank = (c: number): boolean => c === 32 || c === 9 || c === 13;
+  while (i < e && blank(buf[i]!)) i++;
+  if (i === e) return true;
+  for (let field = 0; field < 2; field++) {
+    const d = i;
+    let v = 0;
+    while (i < e && buf[i]! >= 48 && buf[i]! <= 57) v = v * 10 + (buf[i++]! - 48);
+    if (i === d || v > MAX_INT) return false;
+    const b = i;
+    while (i < e && blank(buf[i]!)) i++;
+    if (field === 0 && (i === b || i === e)) return false;
+  }
+  return i === e;
+}
+
+/**
+ * parseUnm that, in lenient mode, drops the lines the strict reader refuses (counted and reported with
+ * the first one) and parses the rest. Strict: parseUnm itself.
+ */
+export function parseUnmLenient(buf: Uint8Array, file: string, meta: FileMeta, table: SyscallTable): ReadResult {
+  try {
+    return parseUnm(buf, file, meta, table);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+  }
+  const kept = new Uint8Array(buf.length + 1);
+  let k = 0;
+  let skipped = 0;
+  let first = '';
+  let line = 1;
+  for (let s = 0; s < buf.length; line++) {
+    let e = buf.indexOf(10, s);
+    if (e < 0) e = buf.length;
+    if (validUnmLine(buf, s, e)) {
+      kept.set(buf.subarray(s, e), k);
+      k += e - s;
+    } else if (skipped++ === 0) {
+      first = `line ${line}: ${JSON.stringify(lineTextAt(buf, s).slice(0, 80))}`;
+    }
+    // Blank placeholder keeps later line numbers right.
+    kept[k++] = 10;
+    s = e + 1;
+  }
+  const r = parseUnm(kept.subarray(0, k), file, meta, table);
+  return { ...r, warnings: [`${file}: --lenient: skipped ${skipped} malformed line(s), first at ${first}`, ...r.warnings], skipped };
+}
+
 /**
  * Incremental parseUnm over a stream of chunks (e.g. gunzip output): push every chunk in order, then
  * end(). Gives what parseUnm gives on the concatenated bytes, errors included. `sizeHint` (the expected
