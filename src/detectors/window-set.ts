@@ -106,7 +106,7 @@ export class WindowSet {
    *   length, e.g. the number of training windows, avoids every rehash).
    * @param maxId largest id expected (sets the bits per call up front; larger ids still work, by a rebuild).
    */
-  constructor(k: number, initialCapacity = 1024, maxId = 0) {
+  constructor(k: number, initialCapacity = 16, maxId = 0) {
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`window length k must be a positive integer, got ${k}`);
     this.k = k;
     this.bk1 = powB(k);

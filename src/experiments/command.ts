@@ -2,9 +2,9 @@
 // atomically and print the headline table.
 
 import { resolve, relative } from 'node:path';
-import { availableParallelism } from 'node:os';
 import { InputError } from '../errors.js';
 import { CellCache, defaultCacheDir } from '../eval/cache.js';
+import { defaultJobs } from '../eval/pool.js';
 import type { Command } from 'commander';
 import { loadExperiment } from './loader.js';
 import { runExperiment } from './run.js';
@@ -21,7 +21,7 @@ export function registerRunCommand(program: Command): void {
     .option('--data-dir <dir>', 'data directory (default: $STIDEBENCH_DATA, then ./data)')
     .option('--out <dir>', 'results root folder', 'results')
     .option('-q, --quiet', 'no progress and no table on stdout')
-    .option('-j, --jobs <n>', 'worker threads for cells (default: number of cores)', String(availableParallelism()))
+    .option('-j, --jobs <n>', 'worker threads for cells (default: 1 on machines with <= 2 cores, where workers were measured slower; else the number of cores)', String(defaultJobs()))
     .option('--no-cache', 'ignore the scored-cell cache and recompute every cell')
     .option('--cache-dir <dir>', 'scored-cell cache folder (default: $STIDEBENCH_CACHE, then .cache/stidebench)')
     .action(async (file: string, opts: { dataDir?: string; out: string; quiet?: boolean; jobs: string; cache: boolean; cacheDir?: string }) => {

@@ -9,8 +9,9 @@ import { loadDatasetAsync } from '../datasets/load.js';
 import { Alphabet } from '../traces/alphabet.js';
 import { namesNeeded } from '../detectors/registry.js';
 import type { Cell } from '../eval/cell.js';
-import { runTask, type CellTask } from '../eval/cell-worker.js';
-import { packTraces, type PackedTraces } from '../eval/packed.js';
+import type { CellTask } from '../eval/cell-worker.js';
+import { hashTraces, packTraces } from '../eval/packed.js';
+import { runCell } from '../eval/cell.js';
 import { cellKey, type CellCache } from '../eval/cache.js';
 import { makePool } from '../eval/pool.js';
 import { convergence, type ConvergencePoint } from '../eval/analysis.js';
@@ -88,14 +89,10 @@ export interface RunOptions {
   cache?: CellCache;
 }
 
-function dataHash(sets: readonly PackedTraces[], alphabet: readonly string[]): string {
+function dataHash(sets: readonly (readonly Trace[])[], alphabet: readonly string[]): string {
   const h = createHash('sha256');
   h.update(JSON.stringify(alphabet));
-  for (const p of sets) {
-    h.update(JSON.stringify(p.metas));
-    h.update(new Uint8Array(p.offsets.buffer, p.offsets.byteOffset, p.offsets.byteLength));
-    h.update(new Uint8Array(p.calls.buffer, p.calls.byteOffset, p.calls.byteLength));
-  }
+  for (const ts of sets) hashTraces(h, ts);
   return h.digest('hex');
 }
 
@@ -176,10 +173,11 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
         attackCalls: sumCalls(attack),
         droppedShort: split.droppedShort,
       });
-      const packed = { train: packTraces(train), calibrate: packTraces(calibrate), testNormal: packTraces(testNormal), attack: packTraces(attack) };
+      // Shared-memory packing only when worker threads will read it (in-process cells use the arrays).
+      const packed = pool ? { train: packTraces(train), calibrate: packTraces(calibrate), testNormal: packTraces(testNormal), attack: packTraces(attack) } : undefined;
       const names = [...alphabet.allNames()];
       const dataKey = `${process.pid}/${++runCounter}/${label}`;
-      const data = opts.cache ? dataHash(Object.values(packed), names) : '';
+      const data = opts.cache ? dataHash([train, calibrate, testNormal, attack], names) : '';
       for (const det of exp.detectors) {
         for (const k of exp.k) {
           const slot = cells.length;
@@ -189,19 +187,20 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
           const key = opts.cache ? cellKey({ data, label, spec, k, frames: exp.frames }) : '';
           const cached = opts.cache?.get(key);
           if (cached) {
-            cells[slot] = cached;
+            cells[slot] = cached.timings ? { ...cached, timings: { ...cached.timings, where: 'cached' } } : cached;
             progress.tick(`${what} (cached)`);
             continue;
           }
-          const task: CellTask = { dataKey, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], alphabet: names, ...packed };
           const done = (cell: Cell): void => {
             cells[slot] = cell;
             opts.cache?.put(key, cell);
             progress.tick(what);
           };
-          if (pool) pending.push(pool.run(task).then(done));
-          else {
-            done(runTask(task));
+          if (pool && packed) {
+            const task: CellTask = { dataKey, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], alphabet: names, ...packed };
+            pending.push(pool.run(task).then(done));
+          } else {
+            done(runCell({ dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], train, calibrate, testNormal, attack }));
             // Let signals (Ctrl-C) and I/O through between cells.
             await new Promise((r) => setImmediate(r));
           }

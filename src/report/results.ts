@@ -9,6 +9,7 @@ import { experimentFigures, pngCopies } from './figures.js';
 import { mismatchSummary } from '../eval/metrics.js';
 import { cellPoints, type ExperimentResult } from '../experiments/run.js';
 import { minAlarmLfc, policyLabel, type ThresholdPolicy } from '../eval/threshold.js';
+import { THROUGHPUT_POINTER, throughputMarkdown, timingsDocument } from './throughput.js';
 import { csvTable, formatNumber, formatPercent, markdownTable, stableJson, type Cell as TableCell } from './tables.js';
 
 export function analyses(r: ExperimentResult): FrameAnalysis[][] {
@@ -296,8 +297,11 @@ export async function resultFiles(r: ExperimentResult, file: string, dataDir: st
   const files: Record<string, string | Buffer> = {
     'metrics.json': stableJson(metricsDocument(r, an)),
     'metrics.csv': metricsCsv(r),
-    'summary.md': summaryMarkdown(r, command, an, figs),
+    'summary.md': summaryMarkdown(r, command, an, figs) + THROUGHPUT_POINTER,
     'provenance.json': stableJson(provenanceDocument(r, file, dataDir)),
+    // Run-dependent (clocks, load): beside the deterministic documents, never inside them.
+    'timings.json': timingsDocument(r),
+    'throughput.md': throughputMarkdown(r),
   };
   for (const f of figs) files[f.file] = f.svg;
   if (r.experiment.analysis?.png) Object.assign(files, await pngCopies(figs));
