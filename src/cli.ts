@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { InputError } from './errors.js';
 import { registerRunCommand } from './experiments/command.js';
-import { registerDetectCommand } from './eval/detect-command.js';
+import { registerDetectCommand } from './experiments/detect-command.js';
 import { registerDatasetCommands } from './datasets/commands.js';
 import { registerBenchCommand } from './bench/command.js';
 import { registerLiveCommands } from './live/commands.js';
