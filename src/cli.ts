@@ -9,6 +9,9 @@ import { registerDetectCommand } from './experiments/detect-command.js';
 import { registerDatasetCommands } from './datasets/commands.js';
 import { registerBenchCommand } from './bench/command.js';
 import { registerLiveCommands } from './live/commands.js';
+import { registerWorkerCommand } from './queue/command.js';
+import { QueueRunner, queueStatusLine } from './queue/coordinator.js';
+import { DEFAULT_QUEUE_NAME } from './queue/connection.js';
 
 const program = new Command();
 program
@@ -18,11 +21,15 @@ program
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(str) });
 
-registerRunCommand(program);
+registerRunCommand(program, {
+  defaultName: DEFAULT_QUEUE_NAME,
+  open: (url, name, status) => QueueRunner.open({ url, name, ...(status ? { onStatus: (n) => status(queueStatusLine(name, n)) } : {}) }),
+});
 registerDetectCommand(program);
 registerDatasetCommands(program);
 registerBenchCommand(program);
 registerLiveCommands(program);
+registerWorkerCommand(program);
 
 function fail(e: unknown): never {
   if (e instanceof InputError) {

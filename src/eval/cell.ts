@@ -4,7 +4,7 @@
 
 import { isMainThread } from 'node:worker_threads';
 import { mismatchSummary, type MismatchSummary } from './metrics.js';
-import { scoreTraces, type ScoredTrace } from './score.js';
+import { scoreTraces, type ScoreExtras, type ScoredTrace } from './score.js';
 import { trainModel, type DetectorSpec } from '../detectors/registry.js';
 import type { Trace } from '../traces/trace.js';
 
@@ -18,6 +18,8 @@ export interface CellInput {
   calibrate: readonly Trace[];
   testNormal: readonly Trace[];
   attack: readonly Trace[];
+  /** What the scoring pass keeps beyond frame summaries (alarm runs, detector measure). */
+  extras?: ScoreExtras;
 }
 
 export interface Cell {
@@ -63,9 +65,9 @@ export function runCell(input: CellInput): Cell {
   const model = trainModel(input.detector, input.train, input.k);
   const w1 = performance.now();
   const c1 = cpuMs();
-  const calibrate = scoreTraces(model, input.calibrate, input.frames);
-  const normal = scoreTraces(model, input.testNormal, input.frames);
-  const attack = scoreTraces(model, input.attack, input.frames);
+  const calibrate = scoreTraces(model, input.calibrate, input.frames, input.extras);
+  const normal = scoreTraces(model, input.testNormal, input.frames, input.extras);
+  const attack = scoreTraces(model, input.attack, input.frames, input.extras);
   const w2 = performance.now();
   const c2 = cpuMs();
   let trainCalls = 0;

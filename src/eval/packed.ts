@@ -1,7 +1,6 @@
 // Owns packing a set of encoded traces into one SharedArrayBuffer (calls) plus plain metadata, so worker
 // threads can score cells over the same data without copying it, and unpacking it on the other side.
 
-import type { Hash } from 'node:crypto';
 import { Alphabet } from '../traces/alphabet.js';
 import type { Trace, TraceMeta } from '../traces/trace.js';
 
@@ -26,14 +25,6 @@ export function packTraces(traces: readonly Trace[]): PackedTraces {
   offsets[traces.length] = o;
   const metas = JSON.stringify(traces.map(({ calls: _c, alphabet: _a, ...meta }) => meta));
   return { calls, offsets, metas };
-}
-
-/** Feeds a set of traces into a hash (metadata, lengths and calls): the data part of a cache key. */
-export function hashTraces(h: Hash, traces: readonly Trace[]): void {
-  h.update(JSON.stringify(traces.map(({ calls: _c, alphabet: _a, ...meta }) => meta)));
-  const lengths = Int32Array.from(traces, (t) => t.calls.length);
-  h.update(new Uint8Array(lengths.buffer));
-  for (const t of traces) h.update(new Uint8Array(t.calls.buffer, t.calls.byteOffset, t.calls.byteLength));
 }
 
 export function unpackTraces(p: PackedTraces, alphabet: Alphabet): Trace[] {

@@ -10,6 +10,7 @@ import { mismatchSummary } from '../eval/metrics.js';
 import { cellPoints, type ExperimentResult } from '../experiments/run.js';
 import { minAlarmLfc, policyLabel, type ThresholdPolicy } from '../eval/threshold.js';
 import { THROUGHPUT_POINTER, throughputMarkdown, timingsDocument } from './throughput.js';
+import { measureGroupRows, programAverageSection, scoreAnalyses, scoreSections, scoresCsv } from './score-tables.js';
 import { csvTable, formatNumber, formatPercent, markdownTable, stableJson, type Cell as TableCell } from './tables.js';
 
 export function analyses(r: ExperimentResult): FrameAnalysis[][] {
@@ -18,7 +19,7 @@ export function analyses(r: ExperimentResult): FrameAnalysis[][] {
   return r.cells.map((c) => analyseCell(c, { targetFprs: a.targetFpr, bootstrap: a.bootstrap, seed: a.seed }));
 }
 
-export function metricsDocument(r: ExperimentResult, an: FrameAnalysis[][] = analyses(r)): unknown {
+export function metricsDocument(r: ExperimentResult, an: FrameAnalysis[][] = analyses(r), sa = scoreAnalyses(r)): unknown {
   return {
     experiment: r.experiment.name,
     datasets: r.datasets.map(({ warnings: _w, ...d }) => d),
@@ -33,7 +34,9 @@ export function metricsDocument(r: ExperimentResult, an: FrameAnalysis[][] = ana
       intrusions: intrusionRows(c),
       points: cellPoints(c, r.policies),
       ...(r.experiment.analysis ? { analysis: an[i]!.map((f) => ({ ...f, roc: thin(f.roc, 400) })) } : {}),
+      ...(r.scores.length > 0 ? { scores: sa[i] } : {}),
     })),
+    ...(measureGroupRows(r).length > 0 ? { measureGroups: measureGroupRows(r) } : {}),
     ...(r.experiment.report?.groups ? { groups: groupRows(r, r.experiment.report.groups, headlinePolicy(r).frameIndex, headlinePolicy(r).policy) } : {}),
     ...(r.convergence.length > 0 ? { convergence: r.convergence.map((cv) => ({ ...cv, points: thin(cv.points, 400) })) } : {}),
   };
@@ -90,6 +93,9 @@ export function summaryMarkdown(r: ExperimentResult, command: string, an: FrameA
     ),
     '',
   );
+  for (const d of r.datasets) {
+    for (const f of d.splitFiles ?? []) out.push(`Split of ${f.dataset}: file list \`${f.name}\` (sha256 ${f.sha256}); ${f.unlisted} normal traces not listed are left out.`, '');
+  }
   const { frameIndex, policy } = headlinePolicy(r);
   const frame = exp.frames[frameIndex]!;
   out.push(`## Headline: frame ${frame}, threshold ${policyLabel(policy)} (alarm at LFC >= ${minAlarmLfc(policy, frame)})`, '');
@@ -123,7 +129,9 @@ export function summaryMarkdown(r: ExperimentResult, command: string, an: FrameA
     out.push(markdownTable(['dataset', 'detector', 'k', ...families], frows), '');
   }
 
+  out.push(...programAverageSection(r, frameIndex, policy));
   if (r.experiment.analysis) out.push(...analysisSections(r, an, frameIndex, policy));
+  out.push(...scoreSections(r, scoreAnalyses(r)));
   for (const f of figures) out.push(`![${f.title}](${f.file})`, '');
 
   if (exp.report?.groups) out.push(...groupSection(r, exp.report.groups, frameIndex, policy));
@@ -282,7 +290,7 @@ export function provenanceDocument(r: ExperimentResult, file: string, dataDir: s
   return {
     experimentFile: file,
     resolvedConfig: r.experiment,
-    datasets: r.datasets.map((d) => ({ name: d.name, manifest: d.manifest, checksum: d.checksum, files: d.files })),
+    datasets: r.datasets.map((d) => ({ name: d.name, manifest: d.manifest, checksum: d.checksum, files: d.files, ...(d.splitFiles ? { splitFiles: d.splitFiles } : {}) })),
     dataDir,
     gitCommit: gitCommit(),
     node: process.version,
@@ -293,9 +301,10 @@ export function provenanceDocument(r: ExperimentResult, file: string, dataDir: s
 
 export async function resultFiles(r: ExperimentResult, file: string, dataDir: string, command: string): Promise<Record<string, string | Buffer>> {
   const an = analyses(r);
+  const sa = scoreAnalyses(r);
   const figs = r.experiment.analysis?.plots ? await experimentFigures(r, an, headlinePolicy(r)) : [];
   const files: Record<string, string | Buffer> = {
-    'metrics.json': stableJson(metricsDocument(r, an)),
+    'metrics.json': stableJson(metricsDocument(r, an, sa)),
     'metrics.csv': metricsCsv(r),
     'summary.md': summaryMarkdown(r, command, an, figs) + THROUGHPUT_POINTER,
     'provenance.json': stableJson(provenanceDocument(r, file, dataDir)),
@@ -303,6 +312,7 @@ export async function resultFiles(r: ExperimentResult, file: string, dataDir: st
     'timings.json': timingsDocument(r),
     'throughput.md': throughputMarkdown(r),
   };
+  if (r.scores.length > 0) files['scores.csv'] = scoresCsv(r, sa);
   for (const f of figs) files[f.file] = f.svg;
   if (r.experiment.analysis?.png) Object.assign(files, await pngCopies(figs));
   return files;
