@@ -272,7 +272,30 @@ export class WindowSet {
     const counts = new Float64Array(windows);
     counts.set(this.counts);
     this.counts = counts;
-    this.rebuild(this.b, cap);
+    this.regrow(cap);
+  }
+
+  /** A bigger table, same key layout: moves the stored keys over (no re-encoding from the arena). */
+  private regrow(cap: number): void {
+    const old = this.slots;
+    const oldIdx = this.slotIdx;
+    const oldCap = this.mask + 1;
+    this.layout(this.b, cap);
+    const nl = this.nl;
+    const slots = this.slots;
+    const slotIdx = this.slotIdx;
+    const mask = this.mask;
+    const shift = this.shift;
+    for (let s = 0; s < oldCap; s++) {
+      const base = s * nl;
+      if (old[base] === 0) continue;
+      let h = 0;
+      for (let l = 0; l < nl; l++) h = (h + Math.imul(old[base + l]!, MUL[l & 3]!)) | 0;
+      let t = h >>> shift;
+      while (slots[t * nl] !== 0) t = (t + 1) & mask;
+      for (let l = 0; l < nl; l++) slots[t * nl + l] = old[base + l]!;
+      slotIdx[t] = oldIdx[s]!;
+    }
   }
 
   private full(): boolean {

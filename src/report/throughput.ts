@@ -31,7 +31,8 @@ export interface CellThroughput {
 }
 
 export function cellThroughput(r: ExperimentResult): CellThroughput[] {
-  return r.cells.map((c) => {
+  // Cells computed elsewhere without timings (an older queue worker) are left out, not invented.
+  return r.cells.filter((c) => c.timings !== undefined).map((c) => {
     const t = c.timings;
     return {
       dataset: c.dataset,
