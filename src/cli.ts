@@ -9,9 +9,29 @@ import { registerDetectCommand } from './experiments/detect-command.js';
 import { registerDatasetCommands } from './datasets/commands.js';
 import { registerBenchCommand } from './bench/command.js';
 import { registerLiveCommands } from './live/commands.js';
+import { loadDetectorModules } from './detectors/modules.js';
 import { registerWorkerCommand } from './queue/command.js';
 import { QueueRunner, queueStatusLine } from './queue/coordinator.js';
 import { DEFAULT_QUEUE_NAME } from './queue/connection.js';
+import './studies/index.js'; // registers the studies `run` can dispatch to (study: NAME)
+
+function fail(e: unknown): never {
+  if (e instanceof InputError) {
+    process.stderr.write(`stidebench: ${e.message}\n`);
+    process.exit(1);
+  }
+  if (e instanceof RangeError || (e instanceof Error && (e as NodeJS.ErrnoException).code === 'ENOENT')) {
+    process.stderr.write(`stidebench: ${e.message}\n`);
+    process.exit(1);
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  process.stderr.write(`stidebench: internal error: ${err.message}\n`);
+  if (process.env.STIDEBENCH_DEBUG) process.stderr.write(`${err.stack}\n`);
+  process.exit(2);
+}
+
+// User detector modules ($STIDEBENCH_DETECTORS) register their kinds before the commands list them.
+await loadDetectorModules().catch(fail);
 
 const program = new Command();
 program
@@ -30,20 +50,5 @@ registerDatasetCommands(program);
 registerBenchCommand(program);
 registerLiveCommands(program);
 registerWorkerCommand(program);
-
-function fail(e: unknown): never {
-  if (e instanceof InputError) {
-    process.stderr.write(`stidebench: ${e.message}\n`);
-    process.exit(1);
-  }
-  if (e instanceof RangeError || (e instanceof Error && (e as NodeJS.ErrnoException).code === 'ENOENT')) {
-    process.stderr.write(`stidebench: ${e.message}\n`);
-    process.exit(1);
-  }
-  const err = e instanceof Error ? e : new Error(String(e));
-  process.stderr.write(`stidebench: internal error: ${err.message}\n`);
-  if (process.env.STIDEBENCH_DEBUG) process.stderr.write(`${err.stack}\n`);
-  process.exit(2);
-}
 
 program.parseAsync(process.argv).catch(fail);

@@ -34,7 +34,8 @@ export interface Cell {
   calibrate: ScoredTrace[];
   normal: ScoredTrace[];
   attack: ScoredTrace[];
-  timings: CellTimings;
+  /** How fast this cell ran (absent for cells built by hand or by an older queue worker). */
+  timings?: CellTimings;
 }
 
 /** Throughput of one cell's training and scoring (wall clock, and CPU clock where it is the cell's own). */

@@ -10,7 +10,7 @@ import { mismatchSummary } from '../eval/metrics.js';
 import { cellPoints, type ExperimentResult } from '../experiments/run.js';
 import { minAlarmLfc, policyLabel, type ThresholdPolicy } from '../eval/threshold.js';
 import { THROUGHPUT_POINTER, throughputMarkdown, timingsDocument } from './throughput.js';
-import { measureGroupRows, programAverageSection, scoreAnalyses, scoreSections, scoresCsv } from './score-tables.js';
+import { alarmsTsv, measureGroupRows, programAverageSection, scoreAnalyses, scoreSections, scoresCsv } from './score-tables.js';
 import { csvTable, formatNumber, formatPercent, markdownTable, stableJson, type Cell as TableCell } from './tables.js';
 
 export function analyses(r: ExperimentResult): FrameAnalysis[][] {
@@ -278,7 +278,7 @@ function analysisSections(r: ExperimentResult, an: FrameAnalysis[][], frameIndex
   return out;
 }
 
-function gitCommit(): string | null {
+export function gitCommit(): string | null {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
@@ -313,6 +313,7 @@ export async function resultFiles(r: ExperimentResult, file: string, dataDir: st
     'throughput.md': throughputMarkdown(r),
   };
   if (r.scores.length > 0) files['scores.csv'] = scoresCsv(r, sa);
+  if (r.experiment.analysis?.alarmExport) files['alarms.tsv'] = alarmsTsv(r, sa);
   for (const f of figs) files[f.file] = f.svg;
   if (r.experiment.analysis?.png) Object.assign(files, await pngCopies(figs));
   return files;

@@ -33,7 +33,7 @@ export interface CellThroughput {
 export function cellThroughput(r: ExperimentResult): CellThroughput[] {
   // Cells computed elsewhere without timings (an older queue worker) are left out, not invented.
   return r.cells.filter((c) => c.timings !== undefined).map((c) => {
-    const t = c.timings;
+    const t = c.timings!;
     return {
       dataset: c.dataset,
       detector: c.detector,

@@ -16,7 +16,7 @@ describe('cell timings', () => {
     const train = mk(5, 'normal');
     const input = { dataset: 'd', detectorLabel: 'stide', detector: { kind: 'stide' as const, scope: 'shared' as const, resetOn: [] }, k: 4, frames: [5, 20], train, calibrate: mk(2, 'normal'), testNormal: mk(3, 'normal'), attack: mk(4, 'attack') };
     const cell = runCell(input);
-    const t = cell.timings;
+    const t = cell.timings!;
     expect(t.where).toBe('main');
     expect(t.scoreCalls).toBe([...input.calibrate, ...input.testNormal, ...input.attack].reduce((n, x) => n + x.calls.length, 0));
     expect(t.trainMs).toBeGreaterThanOrEqual(0);
