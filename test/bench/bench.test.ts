@@ -15,7 +15,7 @@ import {
   type BenchData,
   type Timing,
 } from '../../src/bench/throughput.js';
-import { parseBenchOptions, runBench } from '../../src/bench/command.js';
+import { parseBenchOptions, runBench } from '../../src/cli/bench.js';
 import { carefulRadix, carefulScore, carefulTrain } from '../../src/bench/baselines.js';
 import { interleave } from '../../src/bench/interleave.js';
 import { Alphabet } from '../../src/traces/alphabet.js';
