@@ -9,6 +9,10 @@ import { closeSync, openSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
+import { carefulRadix, carefulScore, carefulTrain, concatCalls, naiveScore, naiveTrain, sumPass } from './baselines.js';
+import { cpuNow } from './clock.js';
+import { interleave, type BenchTask, type ClockStats, type TaskStats } from './interleave.js';
+import { signalInto } from '../eval/score.js';
 import { InputError } from '../errors.js';
 import { defaultLabel, detectorKinds, resolveSpec, trainModel, type DetectorKind, type DetectorSpec } from '../detectors/registry.js';
 import type { Model } from '../detectors/types.js';
@@ -44,11 +48,7 @@ export interface Timing {
 
 export const DEFAULT_TIMING: Timing = { timeMs: 500, minSamples: 5, clock: 'wall' };
 
-/** CPU time of this process (all its threads, user + system), ms, microsecond resolution. */
-export function cpuNow(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
+export { cpuNow };
 
 /** One tinybench measurement: mean latency of one task call, its relative margin of error, sample count. */
 export interface Measurement {
@@ -67,9 +67,6 @@ interface TaskSpec {
   name: string;
   fn: () => unknown;
 }
-
-/** Keeps results alive so the optimiser cannot drop the measured work. */
-let sink = 0;
 
 /** Runs tasks one after the other in one tinybench Bench; returns the measurement of each, by name. */
 export async function measure(tasks: readonly TaskSpec[], timing: Timing): Promise<Map<string, Measurement>> {
@@ -95,9 +92,6 @@ export async function measure(tasks: readonly TaskSpec[], timing: Timing): Promi
   return out;
 }
 
-function rate(m: Measurement, syscalls: number): Rate {
-  return { ...m, syscallsPerSec: m.meanMs > 0 ? syscalls / (m.meanMs / 1000) : 0 };
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Data
@@ -163,45 +157,50 @@ export function loadBenchData(m: Manifest, dataDir: string, specs: readonly Dete
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Naive baseline: a JS Set of comma-joined windows.
+// Baselines (src/bench/baselines.ts): naive Set<string>, careful Set<number>, the summing floor.
 
-export function naiveTrain(traces: readonly Trace[], k: number): Set<string> {
-  const set = new Set<string>();
-  for (const t of traces) {
-    const c = t.calls;
-    for (let i = 0; i + k <= c.length; i++) set.add(c.slice(i, i + k).join(','));
-  }
-  return set;
-}
-
-export function naiveScore(set: Set<string>, calls: Int32Array, k: number): Uint8Array {
-  const nw = calls.length >= k ? calls.length - k + 1 : 0;
-  const out = new Uint8Array(nw);
-  for (let i = 0; i < nw; i++) out[i] = set.has(calls.slice(i, i + k).join(',')) ? 0 : 1;
-  return out;
-}
+export { naiveScore, naiveTrain } from './baselines.js';
 
 // ---------------------------------------------------------------------------------------------------
-// Detector throughput
+// Detector throughput: every task of one k interleaved round-robin (src/bench/interleave.ts).
+
+/** An interleaved measurement: syscallsPerSec is the chosen clock's median; both clocks beside it. */
+export interface InterleavedRate extends Rate {
+  wall: ClockStats;
+  cpu: ClockStats;
+}
 
 export interface DetectorRow {
   kind: string;
   label: string;
   k: number;
-  train: Rate;
-  detect: Rate;
+  train: InterleavedRate;
+  detect: InterleavedRate;
   /** Distinct windows in the model's databases. */
   dbSize: number;
   dbBytes: number;
-  /** This detector's syscalls/s divided by the naive baseline's at the same k. */
+  /** This detector's syscalls/s divided by the naive baseline's at the same k (chosen clock). */
   vsNaive: { train: number; detect: number };
+  /** Divided by the careful baseline's; null when the careful key does not fit (A^k > 2^53). */
+  vsCareful: { train: number; detect: number } | null;
+  /** Summing-pass speed / detection speed (chosen clock): how far detection is from the memory floor. */
+  floorRatio: number;
 }
 
 export interface NaiveRow {
   k: number;
-  train: Rate;
-  detect: Rate;
+  train: InterleavedRate;
+  detect: InterleavedRate;
   dbSize: number;
+}
+
+/** The careful baseline (Set<number> of exactly packed windows). */
+export type CarefulRow = NaiveRow & { radix: number };
+
+/** The memory floor at one k (measured in that k's interleaved set): one summing pass over the test calls. */
+export interface FloorRow {
+  k: number;
+  sum: InterleavedRate;
 }
 
 /** A detector that cannot run at some k (e.g. lookahead at k = 1), with trainModel's reason. */
@@ -218,6 +217,8 @@ export interface ThroughputResult {
   testCalls: number;
   detectors: DetectorRow[];
   naive: NaiveRow[];
+  careful: CarefulRow[];
+  floor: FloorRow[];
   skipped: SkippedRow[];
 }
 
@@ -228,7 +229,18 @@ export interface ThroughputOptions {
   specs?: readonly DetectorSpec[];
 }
 
-/** Training and detection throughput of every detector and of the naive baseline, at every k. */
+function toRate(t: TaskStats, clock: Clock): InterleavedRate {
+  const c = clock === 'cpu' ? t.cpu : t.wall;
+  return { meanMs: t.meanMs, rmePercent: t.rmePercent, samples: t.samples, syscallsPerSec: c.syscallsPerSec, wall: t.wall, cpu: t.cpu };
+}
+
+const ratio = (a: number, b: number): number => (b > 0 ? a / b : 0);
+
+/**
+ * Training and detection throughput of every detector, the naive and careful baselines and the summing
+ * floor, at every k; the tasks of one k are interleaved. Detection writes each trace's signal into one
+ * reused buffer (eval's signalInto: the allocation-free path experiments use).
+ */
 export async function benchThroughput(data: BenchData, opts: ThroughputOptions = {}): Promise<ThroughputResult> {
   const timing = opts.timing ?? DEFAULT_TIMING;
   const ks = opts.ks ?? [6];
@@ -238,10 +250,19 @@ export async function benchThroughput(data: BenchData, opts: ThroughputOptions =
   const testCalls = totalCalls(test);
   const detectors: DetectorRow[] = [];
   const naive: NaiveRow[] = [];
+  const careful: CarefulRow[] = [];
+  const floor: FloorRow[] = [];
   const skipped: SkippedRow[] = [];
+  let longest = 1;
+  for (const t of test) longest = Math.max(longest, t.calls.length);
+  const buf = new Uint8Array(longest);
+  const all = concatCalls(test);
+  // Ids of the encoded data are dense: 0 .. alphabet size - 1 (the frozen test alphabet covers training's).
+  let A = 1;
+  for (const t of [...train, ...test]) A = Math.max(A, t.alphabet.size);
 
   for (const k of ks) {
-    const tasks: TaskSpec[] = [];
+    const tasks: BenchTask[] = [];
     const models: { spec: DetectorSpec; model: Model; trainName: string; detectName: string }[] = [];
     for (const spec of specs) {
       const label = defaultLabel(spec.kind, spec.scope, spec.params);
@@ -255,45 +276,60 @@ export async function benchThroughput(data: BenchData, opts: ThroughputOptions =
       }
       const trainName = `train ${label} k=${k}`;
       const detectName = `detect ${label} k=${k}`;
-      tasks.push({ name: trainName, fn: () => (sink ^= trainModel(spec, train, k).dbSize) });
+      tasks.push({ name: trainName, calls: trainCalls, fn: () => trainModel(spec, train, k).dbSize });
       tasks.push({
         name: detectName,
+        calls: testCalls,
         fn: () => {
           let s = 0;
-          for (const t of test) {
-            const sig = model.score(t);
-            s += sig.length + (sig.length > 0 ? sig[0]! : 0);
-          }
-          sink ^= s;
+          for (const t of test) s += signalInto(model, t, buf) + buf[0]!;
+          return s;
         },
       });
       models.push({ spec, model, trainName, detectName });
     }
     const set = naiveTrain(train, k);
-    tasks.push({ name: `train naive k=${k}`, fn: () => (sink ^= naiveTrain(train, k).size) });
+    tasks.push({ name: `train naive k=${k}`, calls: trainCalls, fn: () => naiveTrain(train, k).size });
     tasks.push({
       name: `detect naive k=${k}`,
+      calls: testCalls,
       fn: () => {
         let s = 0;
         for (const t of test) {
           const sig = naiveScore(set, t.calls, k);
           s += sig.length + (sig.length > 0 ? sig[0]! : 0);
         }
-        sink ^= s;
+        return s;
       },
     });
+    const radix = carefulRadix(A, k);
+    const cset = radix !== null ? carefulTrain(train, k, radix) : null;
+    if (radix !== null && cset !== null) {
+      tasks.push({ name: `train careful k=${k}`, calls: trainCalls, fn: () => carefulTrain(train, k, radix).size });
+      tasks.push({
+        name: `detect careful k=${k}`,
+        calls: testCalls,
+        fn: () => {
+          let s = 0;
+          for (const t of test) s += carefulScore(cset, t.calls, k, radix, buf) + buf[0]!;
+          return s;
+        },
+      });
+    }
+    tasks.push({ name: `floor k=${k}`, calls: testCalls, fn: () => sumPass(all) });
 
-    const m = await measure(tasks, timing);
-    const naiveRow: NaiveRow = {
-      k,
-      train: rate(m.get(`train naive k=${k}`)!, trainCalls),
-      detect: rate(m.get(`detect naive k=${k}`)!, testCalls),
-      dbSize: set.size,
-    };
+    const m = interleave(tasks, { minSamples: timing.minSamples, timeMs: timing.timeMs });
+    const r = (name: string): InterleavedRate => toRate(m.get(name)!, timing.clock);
+    const naiveRow: NaiveRow = { k, train: r(`train naive k=${k}`), detect: r(`detect naive k=${k}`), dbSize: set.size };
     naive.push(naiveRow);
+    const carefulRow: CarefulRow | null =
+      radix !== null && cset !== null ? { k, radix, train: r(`train careful k=${k}`), detect: r(`detect careful k=${k}`), dbSize: cset.size } : null;
+    if (carefulRow !== null) careful.push(carefulRow);
+    const floorRow: FloorRow = { k, sum: r(`floor k=${k}`) };
+    floor.push(floorRow);
     for (const { spec, model, trainName, detectName } of models) {
-      const tr = rate(m.get(trainName)!, trainCalls);
-      const de = rate(m.get(detectName)!, testCalls);
+      const tr = r(trainName);
+      const de = r(detectName);
       detectors.push({
         kind: spec.kind,
         label: defaultLabel(spec.kind, spec.scope, spec.params),
@@ -302,14 +338,16 @@ export async function benchThroughput(data: BenchData, opts: ThroughputOptions =
         detect: de,
         dbSize: model.dbSize,
         dbBytes: model.dbBytes,
-        vsNaive: {
-          train: naiveRow.train.syscallsPerSec > 0 ? tr.syscallsPerSec / naiveRow.train.syscallsPerSec : 0,
-          detect: naiveRow.detect.syscallsPerSec > 0 ? de.syscallsPerSec / naiveRow.detect.syscallsPerSec : 0,
-        },
+        vsNaive: { train: ratio(tr.syscallsPerSec, naiveRow.train.syscallsPerSec), detect: ratio(de.syscallsPerSec, naiveRow.detect.syscallsPerSec) },
+        vsCareful:
+          carefulRow === null
+            ? null
+            : { train: ratio(tr.syscallsPerSec, carefulRow.train.syscallsPerSec), detect: ratio(de.syscallsPerSec, carefulRow.detect.syscallsPerSec) },
+        floorRatio: ratio(floorRow.sum.syscallsPerSec, de.syscallsPerSec),
       });
     }
   }
-  return { trainTraces: train.length, trainCalls, testTraces: test.length, testCalls, detectors, naive, skipped };
+  return { trainTraces: train.length, trainCalls, testTraces: test.length, testCalls, detectors, naive, careful, floor, skipped };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -541,6 +579,10 @@ export interface BenchReport {
   data: { dataset: string; trainFrom: string; trainTraces: number; trainCalls: number; testTraces: number; testCalls: number } | null;
   detectors: DetectorRow[];
   naive: NaiveRow[];
+  /** The careful Set<number> baseline per k (absent where A^k > 2^53). */
+  careful: CarefulRow[];
+  /** The summing-pass floor per k. */
+  floor: FloorRow[];
   /** Detector/k pairs that could not run. */
   skipped: SkippedRow[];
   reading: ReadingResult | null;
@@ -576,7 +618,7 @@ export function reportMarkdown(r: BenchReport): string {
       `load average ${formatNumber(m.loadAverage1m, 2)}${m.loadAverage1m > m.cores ? ' (busy: other processes shared the cores)' : ''}\n`,
   );
   const clock = r.settings.clock === 'cpu' ? 'CPU time (user + system of the process doing the work)' : 'wall-clock time';
-  out.push(`tinybench: ${r.settings.timeMs} ms per task, at least ${r.settings.minSamples} samples, ${clock}; one core.\n`);
+  out.push(`${r.settings.timeMs} ms per task, at least ${r.settings.minSamples} samples, ${clock} (detectors: interleaved round-robin, both clocks recorded; reading: tinybench); one core.\n`);
   if (r.data !== null) {
     const d = r.data;
     out.push(
@@ -584,27 +626,48 @@ export function reportMarkdown(r: BenchReport): string {
         `test = every other trace: ${formatNumber(d.testTraces)} traces, ${formatNumber(d.testCalls)} calls (in memory, encoded).\n`,
     );
     const rows: (string | number)[][] = [];
+    const rng = (x: InterleavedRate): string => {
+      const c = r.settings.clock === 'cpu' ? x.cpu : x.wall;
+      return `${ms(c.medianMs)} (${ms(c.minMs)}–${ms(c.maxMs)})`;
+    };
+    const base = (label: string, k: number, x: NaiveRow, floorRatio: string): void => {
+      for (const phase of ['train', 'detect'] as const) {
+        const y = x[phase];
+        rows.push([label, k, phase, formatRate(y.cpu.syscallsPerSec), formatRate(y.wall.syscallsPerSec), rng(y), y.samples, formatNumber(x.dbSize), 'n/a', '', '', phase === 'detect' ? floorRatio : '']);
+      }
+    };
     for (const k of r.settings.k) {
       const naive = r.naive.find((n) => n.k === k);
+      const careful = r.careful.find((n) => n.k === k);
+      const floor = r.floor.find((n) => n.k === k);
       for (const det of r.detectors.filter((x) => x.k === k)) {
         for (const phase of ['train', 'detect'] as const) {
           const x = det[phase];
-          rows.push([det.label, k, phase, formatRate(x.syscallsPerSec), ms(x.meanMs), formatNumber(x.rmePercent, 1), x.samples, formatNumber(det.dbSize), formatNumber(det.dbBytes), `${formatNumber(det.vsNaive[phase], 1)}×`]);
+          rows.push([
+            det.label, k, phase, formatRate(x.cpu.syscallsPerSec), formatRate(x.wall.syscallsPerSec), rng(x), x.samples, formatNumber(det.dbSize), formatNumber(det.dbBytes),
+            `${formatNumber(det.vsNaive[phase], 1)}×`, det.vsCareful === null ? 'n/a' : `${formatNumber(det.vsCareful[phase], 1)}×`, phase === 'detect' ? formatNumber(det.floorRatio, 1) : '',
+          ]);
         }
       }
-      if (naive !== undefined) {
-        for (const phase of ['train', 'detect'] as const) {
-          const x = naive[phase];
-          rows.push(['naive Set<string>', k, phase, formatRate(x.syscallsPerSec), ms(x.meanMs), formatNumber(x.rmePercent, 1), x.samples, formatNumber(naive.dbSize), 'n/a', '1.0×']);
-        }
+      const floorRatio = (x: NaiveRow): string => (floor === undefined ? '' : formatNumber(floor.sum.syscallsPerSec / Math.max(1e-9, x.detect.syscallsPerSec), 1));
+      if (careful !== undefined) base(`careful Set<number> (radix ${careful.radix})`, k, careful, floorRatio(careful));
+      if (naive !== undefined) base('naive Set<string>', k, naive, floorRatio(naive));
+      if (floor !== undefined) {
+        const y = floor.sum;
+        rows.push(['floor: one summing pass', k, 'sum', formatRate(y.cpu.syscallsPerSec), formatRate(y.wall.syscallsPerSec), rng(y), y.samples, '', '', '', '', '1.0']);
       }
     }
+    const clockName = r.settings.clock === 'cpu' ? 'CPU' : 'wall';
     out.push('## Detector throughput (syscalls/s)\n');
     out.push(
+      `All tasks of one k interleaved round-robin; median per call with min–max (${clockName} clock, ms); ratios use the ${clockName}-clock medians. ` +
+        'Detection writes each trace\'s signal into one reused buffer. careful = Set<number> of exactly packed windows; floor ratio = summing-pass speed ÷ detection speed.\n',
+    );
+    out.push(
       markdownTable(
-        ['detector', 'k', 'phase', 'syscalls/s', 'mean ms', 'rme %', 'samples', 'db windows', 'db bytes', 'vs naive'],
+        ['detector', 'k', 'phase', 'syscalls/s CPU', 'syscalls/s wall', `ms median (min–max)`, 'samples', 'db windows', 'db bytes', '× naive', '× careful', 'floor ratio'],
         rows,
-        ['l', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+        ['l', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
       ),
     );
     for (const s of r.skipped) out.push(`Skipped ${s.kind} at k=${s.k}: ${s.reason}\n`);

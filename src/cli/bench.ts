@@ -136,6 +136,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     data,
     detectors: through?.detectors ?? [],
     naive: through?.naive ?? [],
+    careful: through?.careful ?? [],
+    floor: through?.floor ?? [],
     skipped: through?.skipped ?? [],
     reading,
   };
@@ -148,7 +150,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--dataset <name>', 'registered dataset to train and test on', 'adfa-ld')
     .option('--detector <kinds...>', `detector kinds (default: all: ${detectorKinds().join(', ')})`)
     .option('-k <k...>', 'window lengths, e.g. -k 4 6 8 (default: 6)')
-    .option('--time <ms>', 'tinybench time budget per task, ms', '500')
+    .option('--time <ms>', 'time budget per task, ms (detectors: interleaved samples; reading: tinybench)', '500')
     .option('--min-samples <n>', 'minimum samples per task', '5')
     .option('--clock <clock>', 'wall (performance.now) | cpu (CPU time of the process doing the work; for busy shared machines)', 'wall')
     .option('--reading <what>', 'reading benchmark: dataset (the --dataset files) | unm (all 8 UNM programs) | none', 'dataset')

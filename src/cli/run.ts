@@ -3,10 +3,10 @@
 // (src/experiments/studies.ts) with the same --data-dir, --out and --quiet.
 
 import { resolve, relative } from 'node:path';
-import { availableParallelism } from 'node:os';
 import { parseIntOption } from '../numbers.js';
 import { InputError } from '../errors.js';
 import { CellCache, defaultCacheDir } from '../eval/cache.js';
+import { defaultJobs } from '../eval/pool.js';
 import type { Command } from 'commander';
 import { parseExperiment } from '../experiments/loader.js';
 import { getStudy, readRunFile, studyOf } from '../experiments/studies.js';
@@ -32,7 +32,7 @@ export function registerRunCommand(program: Command, remoteFactory?: RemoteFacto
     .option('--data-dir <dir>', 'data directory (default: $STIDEBENCH_DATA, then ./data)')
     .option('--out <dir>', 'results root folder', 'results')
     .option('-q, --quiet', 'no progress and no table on stdout')
-    .option('-j, --jobs <n>', 'worker threads for cells (default: number of cores)', String(availableParallelism()))
+    .option('-j, --jobs <n>', 'worker threads for cells (default: 1 on machines with <= 2 cores, where workers were measured slower; else the number of cores)', String(defaultJobs()))
     .option('--no-cache', 'ignore the scored-cell cache and recompute every cell')
     .option('--cache-dir <dir>', 'scored-cell cache folder (default: $STIDEBENCH_CACHE, then .cache/stidebench)')
     .option('--strict', 'refuse registered data that fails its manifest checksums (default: a warning)')

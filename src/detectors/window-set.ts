@@ -1,8 +1,9 @@
 // Owns the sequence database storage: a set of distinct length-k windows over dense syscall ids, held in
 // typed arrays, with an exact integer key per window.
 //
-// Key: every call is encoded as v = id + 1 in b bits (b = the fewest bits that hold the largest id the
-// set stores, + 1 so that v = 0 never occurs in a stored key); a window is the k*b-bit string of its
+// Key: every call is encoded as v = id - lo + 1 in b bits (lo = the smallest id stored, 0 unless a caller
+// stores negative ids; b = the fewest bits that hold the largest code; the + 1 keeps v = 0 out of every
+// stored key); a window is the k*b-bit string of its
 // codes, oldest call in the high bits, split into nl = ceil(k*b / 32) 32-bit lanes (lane 0 = lowest bits).
 // Sliding the window one call forward is a shift by b across the lanes plus a mask of the top lane, so a
 // scan updates the key in O(nl) integer ops per call. The key is exact (no hash is trusted): a window is
@@ -16,10 +17,10 @@
 // only. Slot = multiply-shift hash of the lanes (one Math.imul per lane, top bits). Lane 0 of a stored key
 // is never 0 (its lowest code is >= 1), so lane 0 = 0 marks an empty slot. The load factor stays <= 1/2.
 //
-// Ids the key cannot hold (negative, or >= 2^b - 1) are never stored: a test call holding one gets code 0,
-// which no stored key has in any position, so its windows cannot match (the probe tests for an empty slot
-// before comparing, so even an all-zero query key is absent). Training an id above the current b re-encodes the set with more bits (a rare
-// rebuild: at most log2 of the alphabet size times). Windows are also kept in insertion order (arena,
+// Ids the key cannot hold (below lo, or above lo + 2^b - 2) are never stored: a test call holding one
+// gets code 0, which no stored key has in any position, so its windows cannot match (the probe tests for
+// an empty slot before comparing, so even an all-zero query key is absent). Storing an id outside the
+// current range re-encodes the set (a rare rebuild: about log2 of the alphabet size times). Windows are also kept in insertion order (arena,
 // k ints each) with how many times each was seen in training (t-stide needs the counts), so indices are
 // stable and a model file can store them.
 //
@@ -83,8 +84,10 @@ export class WindowSet {
   private nl = 1;
   /** Mask of the top lane's k*b - 32*(nl-1) bits. */
   private topMask = 0;
-  /** Largest code that fits: ids 0 .. maxV-1 encode (code = id + 1). */
+  /** Largest code that fits: ids lo .. lo+maxV-1 encode (code = id - lo + 1). */
   private maxV = 1;
+  /** Smallest id the codes start from (0 unless negative ids were stored). */
+  private lo = 0;
   /** Keys, nl ints per slot; lane 0 = 0: empty. */
   private slots: Int32Array;
   /** Slot -> window index (valid where the slot is occupied). */
@@ -106,7 +109,7 @@ export class WindowSet {
    *   length, e.g. the number of training windows, avoids every rehash).
    * @param maxId largest id expected (sets the bits per call up front; larger ids still work, by a rebuild).
    */
-  constructor(k: number, initialCapacity = 1024, maxId = 0) {
+  constructor(k: number, initialCapacity = 16, maxId = 0) {
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`window length k must be a positive integer, got ${k}`);
     this.k = k;
     this.bk1 = powB(k);
@@ -187,12 +190,13 @@ export class WindowSet {
     const cb = 32 - b;
     const top = this.topMask;
     const maxV = this.maxV;
+    const lo = this.lo;
     out.fill(0);
     let ok = true;
     for (let j = 0; j < this.k; j++) {
-      const x = seq[start + j]!;
-      let v = x + 1;
-      if (!(x >= 0 && v <= maxV)) {
+      const d = seq[start + j]! - lo;
+      let v = d + 1;
+      if (!(d >= 0 && v <= maxV)) {
         ok = false;
         v = 0;
       }
@@ -251,9 +255,11 @@ export class WindowSet {
     return this.find(seq, start) >= 0;
   }
 
-  /** Makes room for ids up to maxId (more bits per call: a rebuild). */
-  private fitId(maxId: number): void {
-    if (maxId + 1 > this.maxV) this.rebuild(bitsForMaxId(maxId), this.mask + 1);
+  /** Makes room for ids in [minId, maxId] (a lower lo or more bits per call: a rebuild). */
+  private fitIds(minId: number, maxId: number): void {
+    if (minId >= this.lo && maxId - this.lo + 1 <= this.maxV) return;
+    this.lo = Math.min(this.lo, minId);
+    this.rebuild(bitsForMaxId(maxId - this.lo), this.mask + 1);
   }
 
   /** Doubles the window storage and the table. */
@@ -266,7 +272,30 @@ export class WindowSet {
     const counts = new Float64Array(windows);
     counts.set(this.counts);
     this.counts = counts;
-    this.rebuild(this.b, cap);
+    this.regrow(cap);
+  }
+
+  /** A bigger table, same key layout: moves the stored keys over (no re-encoding from the arena). */
+  private regrow(cap: number): void {
+    const old = this.slots;
+    const oldIdx = this.slotIdx;
+    const oldCap = this.mask + 1;
+    this.layout(this.b, cap);
+    const nl = this.nl;
+    const slots = this.slots;
+    const slotIdx = this.slotIdx;
+    const mask = this.mask;
+    const shift = this.shift;
+    for (let s = 0; s < oldCap; s++) {
+      const base = s * nl;
+      if (old[base] === 0) continue;
+      let h = 0;
+      for (let l = 0; l < nl; l++) h = (h + Math.imul(old[base + l]!, MUL[l & 3]!)) | 0;
+      let t = h >>> shift;
+      while (slots[t * nl] !== 0) t = (t + 1) & mask;
+      for (let l = 0; l < nl; l++) slots[t * nl + l] = old[base + l]!;
+      slotIdx[t] = oldIdx[s]!;
+    }
   }
 
   private full(): boolean {
@@ -300,15 +329,17 @@ export class WindowSet {
     return true;
   }
 
-  /** Adds one occurrence of the window seq[start..start+k) (ids must be >= 0); returns true when it was new. */
+  /** Adds one occurrence of the window seq[start..start+k) (integer ids); returns true when it was new. */
   add(seq: ArrayLike<number>, start = 0, times = 1): boolean {
-    let max = 0;
+    let max = this.lo;
+    let min = this.lo;
     for (let j = 0; j < this.k; j++) {
       const x = seq[start + j]!;
-      if (!(x >= 0) || !Number.isInteger(x)) throw new RangeError(`syscall id ${x} is not a non-negative integer`);
+      if (!Number.isInteger(x)) throw new RangeError(`syscall id ${x} is not an integer`);
       if (x > max) max = x;
+      if (x < min) min = x;
     }
-    this.fitId(max);
+    this.fitIds(min, max);
     this.keyInto(seq, start, this.kb);
     return this.addKey(this.kb, seq, start, times);
   }
@@ -318,20 +349,19 @@ export class WindowSet {
     return this.add(seq, start, times);
   }
 
-  /** Adds every window of a trace (ids must be >= 0); returns how many were new. */
+  /** Adds every window of a trace; returns how many were new. */
   addTrace(calls: ArrayLike<number>): number {
     const k = this.k;
     const L = calls.length;
     if (L < k) return 0;
-    let max = 0;
-    let min = 0;
+    let max = this.lo;
+    let min = this.lo;
     for (let i = 0; i < L; i++) {
       const x = calls[i]!;
       if (x > max) max = x;
       else if (x < min) min = x;
     }
-    if (min < 0) throw new RangeError(`syscall id ${min} is negative: a window set stores ids >= 0 only`);
-    this.fitId(max);
+    this.fitIds(min, max);
     return this.nl <= 4 ? this.addTrace4(calls) : this.addTraceN(calls);
   }
 
@@ -353,7 +383,7 @@ export class WindowSet {
     let l3 = 0;
     let added = 0;
     for (let p = 0; p < L; p++) {
-      const v = calls[p]! + 1;
+      const v = calls[p]! - this.lo + 1;
       l3 = ((l3 << b) | (l2 >>> cb)) & m3;
       l2 = ((l2 << b) | (l1 >>> cb)) & m2;
       l1 = ((l1 << b) | (l0 >>> cb)) & m1;
@@ -408,7 +438,7 @@ export class WindowSet {
       const cb = 32 - b;
       const nl = this.nl;
       for (let l = nl - 1; l > 0; l--) kb[l] = (kb[l]! << b) | (kb[l - 1]! >>> cb);
-      kb[0] = (kb[0]! << b) | (calls[i + k]! + 1);
+      kb[0] = (kb[0]! << b) | (calls[i + k]! - this.lo + 1);
       kb[nl - 1] = kb[nl - 1]! & this.topMask;
     }
     return added;
@@ -483,13 +513,14 @@ export class WindowSet {
     const b = this.b;
     const top = this.topMask;
     const maxV = this.maxV;
+    const lo = this.lo;
     const slots = this.slots;
     const mask = this.mask;
     const shift = this.shift;
     let l0 = 0;
     const end = nw + k - 1;
     for (let p = 0; p < end; p++) {
-      const x = calls[from + p]!;
+      const x = calls[from + p]! - lo;
       const v = x >>> 0 < maxV ? x + 1 : 0;
       l0 = ((l0 << b) | v) & top;
       const i = p - k + 1;
@@ -521,6 +552,7 @@ export class WindowSet {
     const cb = 32 - b;
     const top = this.topMask;
     const maxV = this.maxV;
+    const lo = this.lo;
     const slots = this.slots;
     const mask = this.mask;
     const shift = this.shift;
@@ -530,7 +562,7 @@ export class WindowSet {
     let l0 = 0;
     let l1 = 0;
     for (let p = 0; p < k - 1; p++) {
-      const x = calls[from + p]!;
+      const x = calls[from + p]! - lo;
       const v = x >>> 0 < maxV ? x + 1 : 0;
       l1 = ((l1 << b) | (l0 >>> cb)) & top;
       l0 = (l0 << b) | v;
@@ -539,7 +571,7 @@ export class WindowSet {
       const n = Math.min(BLOCK, nw - i0);
       for (let j = 0; j < n; j++) {
         const p = i0 + j + k - 1;
-        const x = calls[from + p]!;
+        const x = calls[from + p]! - lo;
         const v = x >>> 0 < maxV ? x + 1 : 0;
         l1 = ((l1 << b) | (l0 >>> cb)) & top;
         l0 = (l0 << b) | v;
@@ -579,6 +611,7 @@ export class WindowSet {
     const m2 = laneMask(2, nl, top);
     const m3 = laneMask(3, nl, top);
     const maxV = this.maxV;
+    const lo = this.lo;
     const slots = this.slots;
     const slotIdx = this.slotIdx;
     const mask = this.mask;
@@ -589,7 +622,7 @@ export class WindowSet {
     let l3 = 0;
     const end = nw + k - 1;
     for (let p = 0; p < end; p++) {
-      const x = calls[from + p]!;
+      const x = calls[from + p]! - lo;
       const v = x >>> 0 < maxV ? x + 1 : 0;
       l3 = ((l3 << b) | (l2 >>> cb)) & m3;
       l2 = ((l2 << b) | (l1 >>> cb)) & m2;
@@ -622,10 +655,11 @@ export class WindowSet {
     const nl = this.nl;
     const top = this.topMask;
     const maxV = this.maxV;
+    const lo = this.lo;
     const kb = this.kb;
     kb.fill(0);
     for (let p = 0; p < nw + k - 1; p++) {
-      const x = calls[from + p]!;
+      const x = calls[from + p]! - lo;
       const v = x >>> 0 < maxV ? x + 1 : 0;
       for (let l = nl - 1; l > 0; l--) kb[l] = (kb[l]! << b) | (kb[l - 1]! >>> cb);
       kb[0] = (kb[0]! << b) | v;

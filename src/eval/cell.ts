@@ -1,6 +1,8 @@
 // Owns one scored cell of an experiment: a model trained for (dataset, detector, k) and the scored test,
-// calibration and attack traces. Everything in a report derives from cells.
+// calibration and attack traces, plus how fast training and scoring ran (timings: never part of
+// metrics.json, which must be byte-identical for the same inputs). Everything in a report derives from cells.
 
+import { isMainThread } from 'node:worker_threads';
 import { mismatchSummary, type MismatchSummary } from './metrics.js';
 import { scoreTraces, type ScoreExtras, type ScoredTrace } from './score.js';
 import { trainModel, type DetectorSpec } from '../detectors/registry.js';
@@ -32,12 +34,48 @@ export interface Cell {
   calibrate: ScoredTrace[];
   normal: ScoredTrace[];
   attack: ScoredTrace[];
+  /** How fast this cell ran (absent for cells built by hand or by an older queue worker). */
+  timings?: CellTimings;
+}
+
+/** Throughput of one cell's training and scoring (wall clock, and CPU clock where it is the cell's own). */
+export interface CellTimings {
+  trainMs: number;
+  /**
+   * Process CPU time (user + system) during training, ms; null when the cell ran in a worker thread,
+   * where the process clock also counts the other threads' work (Node 20 has no per-thread clock).
+   */
+  trainCpuMs: number | null;
+  /** Scoring of the calibration, normal test and attack traces, with every frame's summaries. */
+  scoreMs: number;
+  scoreCpuMs: number | null;
+  /** Calls scored (all three test sets). */
+  scoreCalls: number;
+  /** 'main' (in the run's thread) or 'worker'; 'cached' when the cell came from the cache (timings of the run that computed it). */
+  where: 'main' | 'worker' | 'cached';
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 export function runCell(input: CellInput): Cell {
+  const w0 = performance.now();
+  const c0 = cpuMs();
   const model = trainModel(input.detector, input.train, input.k);
+  const w1 = performance.now();
+  const c1 = cpuMs();
+  const calibrate = scoreTraces(model, input.calibrate, input.frames, input.extras);
+  const normal = scoreTraces(model, input.testNormal, input.frames, input.extras);
+  const attack = scoreTraces(model, input.attack, input.frames, input.extras);
+  const w2 = performance.now();
+  const c2 = cpuMs();
   let trainCalls = 0;
   for (const t of input.train) trainCalls += t.calls.length;
+  let scoreCalls = 0;
+  for (const set of [input.calibrate, input.testNormal, input.attack]) for (const t of set) scoreCalls += t.calls.length;
+  const main = isMainThread;
   return {
     dataset: input.dataset,
     detector: input.detectorLabel,
@@ -47,9 +85,17 @@ export function runCell(input: CellInput): Cell {
     dbBytes: model.dbBytes,
     trainTraces: input.train.length,
     trainCalls,
-    calibrate: scoreTraces(model, input.calibrate, input.frames, input.extras),
-    normal: scoreTraces(model, input.testNormal, input.frames, input.extras),
-    attack: scoreTraces(model, input.attack, input.frames, input.extras),
+    calibrate,
+    normal,
+    attack,
+    timings: {
+      trainMs: w1 - w0,
+      trainCpuMs: main ? c1 - c0 : null,
+      scoreMs: w2 - w1,
+      scoreCpuMs: main ? c2 - c1 : null,
+      scoreCalls,
+      where: main ? 'main' : 'worker',
+    },
   };
 }
 

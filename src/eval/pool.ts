@@ -2,6 +2,7 @@
 // stidebench runs from TypeScript sources (tests, tsx) the pool is unavailable and callers fall back to
 // scoring in-process, which yields the same results.
 
+import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { fileURLToPath } from 'node:url';
 import type { Cell } from './cell.js';
@@ -10,6 +11,16 @@ import type { CellTask } from './cell-worker.js';
 export interface CellPool {
   run(task: CellTask): Promise<Cell>;
   destroy(): Promise<void>;
+}
+
+/**
+ * Default worker count: 1 (cells in this thread) on machines with 2 cores or fewer, where measured
+ * worker runs were slower (ADFA-LD sweep: --jobs 2 took 1.26-1.45x the time of --jobs 1 and 37-44% more
+ * memory: the main thread's loading and the workers' copies compete for the same two cores); else the
+ * number of cores (not measured here).
+ */
+export function defaultJobs(cores: number = availableParallelism()): number {
+  return cores <= 2 ? 1 : cores;
 }
 
 export async function makePool(jobs: number): Promise<CellPool | undefined> {

@@ -176,7 +176,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
           const key = opts.cache ? cellKey({ data, label, spec, k, frames: exp.frames, ...(hasExtras ? { extras } : {}) }) : '';
           const cached = opts.cache?.get(key);
           if (cached) {
-            cells[slot] = cached;
+            cells[slot] = cached.timings ? { ...cached, timings: { ...cached.timings, where: 'cached' } } : cached;
             progress.tick(`${what} (cached)`);
             continue;
           }

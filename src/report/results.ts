@@ -9,6 +9,7 @@ import { experimentFigures, pngCopies } from './figures.js';
 import { mismatchSummary } from '../eval/metrics.js';
 import { cellPoints, type ExperimentResult } from '../experiments/run.js';
 import { minAlarmLfc, policyLabel, type ThresholdPolicy } from '../eval/threshold.js';
+import { THROUGHPUT_POINTER, throughputMarkdown, timingsDocument } from './throughput.js';
 import { alarmsTsv, measureGroupRows, programAverageSection, scoreAnalyses, scoreSections, scoresCsv } from './score-tables.js';
 import { csvTable, formatNumber, formatPercent, markdownTable, stableJson, type Cell as TableCell } from './tables.js';
 
@@ -305,8 +306,11 @@ export async function resultFiles(r: ExperimentResult, file: string, dataDir: st
   const files: Record<string, string | Buffer> = {
     'metrics.json': stableJson(metricsDocument(r, an, sa)),
     'metrics.csv': metricsCsv(r),
-    'summary.md': summaryMarkdown(r, command, an, figs),
+    'summary.md': summaryMarkdown(r, command, an, figs) + THROUGHPUT_POINTER,
     'provenance.json': stableJson(provenanceDocument(r, file, dataDir)),
+    // Run-dependent (clocks, load): beside the deterministic documents, never inside them.
+    'timings.json': timingsDocument(r),
+    'throughput.md': throughputMarkdown(r),
   };
   if (r.scores.length > 0) files['scores.csv'] = scoresCsv(r, sa);
   if (r.experiment.analysis?.alarmExport) files['alarms.tsv'] = alarmsTsv(r, sa);

@@ -16,6 +16,8 @@ import {
   type Timing,
 } from '../../src/bench/throughput.js';
 import { parseBenchOptions, runBench } from '../../src/cli/bench.js';
+import { carefulRadix, carefulScore, carefulTrain } from '../../src/bench/baselines.js';
+import { interleave } from '../../src/bench/interleave.js';
 import { Alphabet } from '../../src/traces/alphabet.js';
 import { makeTraces, randomCalls } from '../helpers.js';
 import { FIXTURE_DATA, FIXTURE_REGISTRY } from '../datasets/helpers.js';
@@ -61,6 +63,15 @@ describe('bench throughput', () => {
     // The baseline's ratio is defined against the same k.
     const stide = r.detectors.find((d) => d.kind === 'stide')!;
     expect(stide.vsNaive.detect).toBeCloseTo(stide.detect.syscallsPerSec / n.detect.syscallsPerSec, 9);
+    // Careful baseline and floor measured in the same interleaved set.
+    expect(r.careful).toHaveLength(1);
+    expect(r.careful[0]!.dbSize).toBe(n.dbSize);
+    expect(stide.vsCareful!.detect).toBeCloseTo(stide.detect.syscallsPerSec / r.careful[0]!.detect.syscallsPerSec, 9);
+    expect(stide.floorRatio).toBeCloseTo(r.floor[0]!.sum.syscallsPerSec / stide.detect.syscallsPerSec, 9);
+    for (const x of [stide.detect.wall, stide.detect.cpu]) {
+      expect(x.minMs).toBeLessThanOrEqual(x.medianMs);
+      expect(x.medianMs).toBeLessThanOrEqual(x.maxMs);
+    }
   });
 
   it('skips a detector at a k it does not accept (lookahead at k = 1) and says why', async () => {
@@ -78,6 +89,31 @@ describe('bench throughput', () => {
       ['stide', 4],
     ]);
     expect(r.naive.map((x) => x.k)).toEqual([2, 4]);
+  });
+
+  it('interleaves round-robin: each round starts one task later', () => {
+    const order: string[] = [];
+    const tasks = ['a', 'b', 'c'].map((name) => ({ name, calls: 1, fn: () => order.push(name) }));
+    const m = interleave(tasks, { minSamples: 3, timeMs: 0, maxSamples: 3, reps: 1 });
+    expect(order.slice(3).join('')).toBe('abcbcacab'); // after one warm-up call each
+    expect(m.get('a')!.samples).toBe(3);
+  });
+
+  it('the careful baseline agrees with Stide where its key fits, and says when it does not', () => {
+    const data = tinyData();
+    const A = data.test[0]!.alphabet.size;
+    const radix = carefulRadix(A, 3)!;
+    const set = carefulTrain(data.train, 3, radix);
+    const stide = trainModel({ ...defaultSpec('stide'), scope: 'shared' }, data.train, 3);
+    expect(set.size).toBe(stide.dbSize);
+    const buf = new Uint8Array(1000);
+    for (const t of data.test) {
+      const n = carefulScore(set, t.calls, 3, radix, buf);
+      expect(Array.from(buf.subarray(0, n))).toEqual(Array.from(stide.score(t)));
+    }
+    expect(carefulRadix(150, 7)).toBe(150); // 150^7 = 1.7e15 <= 2^53
+    expect(carefulRadix(150, 8)).toBeNull(); // 2.6e17 > 2^53: no exact packed number
+    expect(carefulRadix(200, 7)).toBeNull();
   });
 
   it('the naive baseline agrees with Stide (same database size, same mismatches)', () => {
@@ -103,7 +139,7 @@ describe('bench command', () => {
     });
     const report = await runBench({ ...opts, registryDir: FIXTURE_REGISTRY });
     const json = JSON.parse(reportJson(report)) as Record<string, unknown>;
-    expect(Object.keys(json).sort()).toEqual(['data', 'date', 'detectors', 'machine', 'naive', 'reading', 'settings', 'skipped']);
+    expect(Object.keys(json).sort()).toEqual(['careful', 'data', 'date', 'detectors', 'floor', 'machine', 'naive', 'reading', 'settings', 'skipped']);
     expect(Object.keys(json['machine'] as object).sort()).toEqual(
       ['arch', 'cores', 'cpuModel', 'loadAverage1m', 'memoryBytes', 'node', 'osRelease', 'platform', 'v8'].sort(),
     );
@@ -112,10 +148,11 @@ describe('bench command', () => {
     const dets = json['detectors'] as Record<string, unknown>[];
     expect(dets.map((d) => d['kind']).sort()).toEqual(detectorKinds().sort());
     for (const d of dets) {
-      expect(Object.keys(d).sort()).toEqual(['dbBytes', 'dbSize', 'detect', 'k', 'kind', 'label', 'train', 'vsNaive']);
+      expect(Object.keys(d).sort()).toEqual(['dbBytes', 'dbSize', 'detect', 'floorRatio', 'k', 'kind', 'label', 'train', 'vsCareful', 'vsNaive']);
       for (const phase of ['train', 'detect']) {
         const p = d[phase] as Record<string, unknown>;
-        expect(Object.keys(p).sort()).toEqual(['meanMs', 'rmePercent', 'samples', 'syscallsPerSec']);
+        expect(Object.keys(p).sort()).toEqual(['cpu', 'meanMs', 'rmePercent', 'samples', 'syscallsPerSec', 'wall']);
+        for (const c of ['cpu', 'wall']) expect(Object.keys(p[c] as object).sort()).toEqual(['maxMs', 'medianMs', 'minMs', 'syscallsPerSec']);
         expect(typeof p['syscallsPerSec']).toBe('number');
         expect(p['syscallsPerSec'] as number).toBeGreaterThan(0);
       }

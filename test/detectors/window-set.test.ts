@@ -129,9 +129,16 @@ describe('WindowSet (exact integer keys) against a naive Map<string>', () => {
     }
   });
 
-  it('rejects negative ids in training with a RangeError', () => {
-    expect(() => new WindowSet(3).addTrace(Int32Array.from([1, 2, -3, 4]))).toThrow(RangeError);
-    expect(() => new WindowSet(3).add(Int32Array.from([1, -2, 3]))).toThrow(RangeError);
+  it('stores negative ids exactly too (caches of foreign windows hold the unknown id -1)', () => {
+    for (const k of [2, 5, 9]) {
+      const train = [randomCalls(600, 20, k), Int32Array.from(randomCalls(600, 20, k + 1), (x) => x - 10), Int32Array.from(randomCalls(300, 5, 3), (x) => -x * 1000)];
+      check(k, train, [Int32Array.from(randomCalls(800, 40, 9), (x) => x - 20), Int32Array.from([-1, -1, -1, -1, -1, -1, -1, -1, -1, -1])]);
+    }
+    const s = new WindowSet(3);
+    s.add(Int32Array.from([-1, 0, 1]));
+    expect(s.has(Int32Array.from([-1, 0, 1]))).toBe(true);
+    expect(s.has(Int32Array.from([0, 0, 1]))).toBe(false);
+    expect(() => s.add([0.5, 1, 2])).toThrow(RangeError);
   });
 
   it('add/has/find agree with addTrace, fromExport round-trips, sizing hints change nothing observable', () => {

@@ -86,7 +86,7 @@ describe('stidebench run (CLI)', () => {
     expect(warnings.filter((l) => !l.startsWith('stidebench: warning: '))).toEqual([]);
     expect(new Set(warnings).size).toBe(warnings.length);
     expect(ok.status).toBe(0);
-    expect(readdirSync(join(tmp, 'tiny')).sort()).toEqual(['metrics.csv', 'metrics.json', 'plots', 'provenance.json', 'summary.md']);
+    expect(readdirSync(join(tmp, 'tiny')).sort()).toEqual(['metrics.csv', 'metrics.json', 'plots', 'provenance.json', 'summary.md', 'throughput.md', 'timings.json']);
     const first = readFileSync(join(tmp, 'tiny', 'metrics.json'));
     const again = spawnSync('node', [CLI, 'run', f, '--out', tmp, '--quiet'], { encoding: 'utf8' });
     expect(again.status).toBe(0);
