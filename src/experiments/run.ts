@@ -38,6 +38,8 @@ export interface DatasetSummary {
   attackTraces: number;
   attackCalls: number;
   droppedShort: { normal: number; attack: number };
+  /** Programs of test traces that no training trace ran (for summary warnings; not in metrics.json). */
+  untrainedPrograms: { program: string; normal: number; attack: number }[];
 }
 
 export interface ConvergenceCurve {
@@ -122,6 +124,21 @@ export function mapTable(table: SyscallTable, mapping: Readonly<Record<string, s
   return { id: `${table.id}|${tag}`, name: (n) => { const x = table.name(n); return mapping[x] ?? x; } };
 }
 
+/** Programs that test traces ran but no training trace did ('unknown' programs are not counted). */
+export function untrainedPrograms(train: readonly { program: string }[], normal: readonly { program: string }[], attack: readonly { program: string }[]): DatasetSummary['untrainedPrograms'] {
+  const trained = new Set(train.map((t) => t.program));
+  const out = new Map<string, { program: string; normal: number; attack: number }>();
+  for (const [ts, key] of [[normal, 'normal'], [attack, 'attack']] as const) {
+    for (const t of ts) {
+      if (trained.has(t.program) || t.program === 'unknown') continue;
+      let e = out.get(t.program);
+      if (!e) out.set(t.program, (e = { program: t.program, normal: 0, attack: 0 }));
+      e[key]++;
+    }
+  }
+  return [...out.values()].sort((a, b) => (a.program < b.program ? -1 : a.program > b.program ? 1 : 0));
+}
+
 let runCounter = 0;
 
 export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<ExperimentResult> {
@@ -175,6 +192,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
         attackTraces: attack.length,
         attackCalls: sumCalls(attack),
         droppedShort: split.droppedShort,
+        untrainedPrograms: untrainedPrograms(split.train, split.testNormal, split.attack),
       });
       const packed = { train: packTraces(train), calibrate: packTraces(calibrate), testNormal: packTraces(testNormal), attack: packTraces(attack) };
       const names = [...alphabet.allNames()];

@@ -83,11 +83,15 @@ describe('stidebench run (CLI)', () => {
     const ok = spawnSync('node', [CLI, 'run', f, '--out', tmp, '--quiet'], { encoding: 'utf8' });
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
-    expect(readdirSync(join(tmp, 'tiny')).sort()).toEqual(['metrics.csv', 'metrics.json', 'plots', 'provenance.json', 'summary.md']);
+    expect(readdirSync(join(tmp, 'tiny')).sort()).toEqual(['metrics.csv', 'metrics.json', 'plots', 'provenance.json', 'run.json', 'summary.md']);
     const first = readFileSync(join(tmp, 'tiny', 'metrics.json'));
+    const firstProvenance = readFileSync(join(tmp, 'tiny', 'provenance.json'));
     const again = spawnSync('node', [CLI, 'run', f, '--out', tmp, '--quiet'], { encoding: 'utf8' });
     expect(again.status).toBe(0);
     expect(readFileSync(join(tmp, 'tiny', 'metrics.json')).equals(first)).toBe(true);
+    // provenance.json carries no date, commit or path, so a rerun leaves a checkout clean; run.json has them.
+    expect(readFileSync(join(tmp, 'tiny', 'provenance.json')).equals(firstProvenance)).toBe(true);
+    expect(Object.keys(JSON.parse(readFileSync(join(tmp, 'tiny', 'run.json'), 'utf8'))).sort()).toEqual(['dataDir', 'date', 'gitCommit', 'node', 'platform']);
     expect(readdirSync(tmp).filter((n) => n.includes('.tmp-'))).toEqual([]);
 
     writeFileSync(f, QUICK.replace('frames: [10]', 'frames: [0]'));
