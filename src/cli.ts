@@ -1,30 +1,44 @@
 #!/usr/bin/env node
-// Owns the command-line entry: registers every command and turns InputError into one line on stderr
-// and exit code 1 (no stack trace). Commands live next to the code they drive.
+// Owns the command-line entry: registers every command and maps failures to exit codes — 0 ok, 1 a
+// runtime or data error (InputError: one line on stderr, no stack trace), 2 a usage error (commander's
+// own, or UsageError). Commands live next to the code they drive.
 
-import { Command } from 'commander';
-import { InputError } from './errors.js';
+import { Command, CommanderError } from 'commander';
+import { InputError, UsageError } from './errors.js';
 import { registerRunCommand } from './experiments/command.js';
 import { registerDetectCommand } from './eval/detect-command.js';
 import { registerDatasetCommands } from './datasets/commands.js';
 import { registerBenchCommand } from './bench/command.js';
 import { registerLiveCommands } from './live/commands.js';
+import { registerReportCommand } from './report/command.js';
 
 const program = new Command();
 program
   .name('stidebench')
   .description('Evaluate and benchmark system-call sequence intrusion detectors (Stide and its family) on real labelled traces')
   .version('0.1.0')
-  .showHelpAfterError()
-  .configureOutput({ outputError: (str, write) => write(str) });
+  .showHelpAfterError('(add --help for usage)')
+  .configureOutput({ outputError: (str, write) => write(str) })
+  // Usage errors reach fail() as CommanderError (exit 2) instead of commander exiting 1 itself;
+  // subcommands registered below inherit this.
+  .exitOverride();
 
 registerRunCommand(program);
 registerDetectCommand(program);
 registerDatasetCommands(program);
 registerBenchCommand(program);
 registerLiveCommands(program);
+registerReportCommand(program);
 
 function fail(e: unknown): never {
+  if (e instanceof CommanderError) {
+    // --help and --version end here too, with exit code 0; commander has printed the message.
+    process.exit(e.exitCode === 0 ? 0 : 2);
+  }
+  if (e instanceof UsageError) {
+    process.stderr.write(`stidebench: ${e.message}\n(add --help for usage)\n`);
+    process.exit(2);
+  }
   if (e instanceof InputError) {
     process.stderr.write(`stidebench: ${e.message}\n`);
     process.exit(1);
@@ -36,7 +50,7 @@ function fail(e: unknown): never {
   const err = e instanceof Error ? e : new Error(String(e));
   process.stderr.write(`stidebench: internal error: ${err.message}\n`);
   if (process.env.STIDEBENCH_DEBUG) process.stderr.write(`${err.stack}\n`);
-  process.exit(2);
+  process.exit(1);
 }
 
 program.parseAsync(process.argv).catch(fail);

@@ -41,7 +41,7 @@ export function registerRunCommand(program: Command): void {
       if (cache && !opts.quiet) process.stderr.write(`cache: ${cache.hits} cells reused, ${cache.misses} computed\n`);
       const outDir = resolve(opts.out, exp.name);
       const shownFile = relative(process.cwd(), resolve(file)) || file;
-      const files = await resultFiles(result, shownFile, dataDir, `stidebench run ${shownFile}`);
+      const files = await resultFiles(result, shownFile, dataDir, `stidebench run ${shownFile}`, { outDir });
       writeResultDir(outDir, files);
       if (!opts.quiet) {
         const summary = String(files['summary.md']);

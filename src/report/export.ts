@@ -39,7 +39,7 @@ export function toCsv(t: PaperTable): string {
   const rows = t.rows.map((r) =>
     t.columns.flatMap((c): Cell[] => {
       const v = r[c.key] ?? null;
-      if (rateCols.has(c.key)) return isRate(v) ? [v.x, v.n, v.rate, v.low, v.high] : [null, null, null, null, null];
+      if (rateCols.has(c.key)) return isRate(v) ? [v.x, v.n, v.rate, v.interval === 'none' ? null : v.low, v.interval === 'none' ? null : v.high] : [null, null, null, null, null];
       return [isRate(v) ? v.rate : (v as Cell)];
     }),
   );

@@ -153,7 +153,7 @@ export type MetricsPoint = MetricsCell['points'][number];
 /** The JSON Schema (draft 2020-12) of metrics.json, as committed in docs/metrics.schema.json. */
 export function metricsJsonSchema(): string {
   const schema = z.toJSONSchema(metricsSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
-  const doc = { $id: `https://stidebench.invalid/schemas/metrics-v${SCHEMA_VERSION}.json`, title: `stidebench metrics.json, schemaVersion ${SCHEMA_VERSION}`, ...schema };
+  const doc = { title: `stidebench metrics.json, schemaVersion ${SCHEMA_VERSION}`, ...schema };
   return JSON.stringify(doc, null, 2) + '\n';
 }
 

@@ -15,6 +15,7 @@ import { SCHEMA_VERSION, parseMetrics, type MetricsDocument } from './metrics-sc
 import { familiesOf, familyTable, headlineChoice, headlineTable, windowSizeTable, type HeadlineChoice, type PaperTable, type RateValue } from './paper-tables.js';
 import { toMarkdown } from './export.js';
 import { summaryWarnings } from './warnings.js';
+import { htmlReport } from './html.js';
 
 export function analyses(r: ExperimentResult): FrameAnalysis[][] {
   const a = r.experiment.analysis;
@@ -288,7 +289,8 @@ export function runDocument(dataDir: string): unknown {
   };
 }
 
-export async function resultFiles(r: ExperimentResult, file: string, dataDir: string, command: string, opts: { png?: boolean; rocScale?: 'log' | 'linear' } = {}): Promise<Record<string, string | Buffer>> {
+export async function resultFiles(r: ExperimentResult, file: string, dataDir: string, command: string, opts: { png?: boolean; rocScale?: 'log' | 'linear'; outDir?: string } = {}): Promise<Record<string, string | Buffer>> {
+  const outDir = opts.outDir ?? `results/${r.experiment.name}`;
   const an = analyses(r);
   const metricsJson = stableJson(metricsDocument(r, an));
   // Tables and plots are drawn from metrics.json as written (checked against its schema), so the summary,
@@ -306,5 +308,15 @@ export async function resultFiles(r: ExperimentResult, file: string, dataDir: st
   };
   for (const f of figs) files[f.file] = f.svg;
   if (r.experiment.analysis?.png || opts.png) Object.assign(files, await pngCopies(figs));
+  // The interactive report (git-ignored: it carries run.json's date and inlines vega).
+  files['index.html'] = await htmlReport({
+    dir: outDir,
+    doc,
+    config: r.experiment,
+    provenance: JSON.parse(String(files['provenance.json'])) as Record<string, unknown>,
+    timings: undefined,
+    run: JSON.parse(String(files['run.json'])) as Record<string, unknown>,
+    choice,
+  });
   return files;
 }

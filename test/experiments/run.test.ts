@@ -83,7 +83,7 @@ describe('stidebench run (CLI)', () => {
     const ok = spawnSync('node', [CLI, 'run', f, '--out', tmp, '--quiet'], { encoding: 'utf8' });
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
-    expect(readdirSync(join(tmp, 'tiny')).sort()).toEqual(['metrics.csv', 'metrics.json', 'plots', 'provenance.json', 'run.json', 'summary.md']);
+    expect(readdirSync(join(tmp, 'tiny')).sort()).toEqual(['index.html', 'metrics.csv', 'metrics.json', 'plots', 'provenance.json', 'run.json', 'summary.md']);
     const first = readFileSync(join(tmp, 'tiny', 'metrics.json'));
     const firstProvenance = readFileSync(join(tmp, 'tiny', 'provenance.json'));
     const again = spawnSync('node', [CLI, 'run', f, '--out', tmp, '--quiet'], { encoding: 'utf8' });
