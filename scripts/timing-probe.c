@@ -16,6 +16,9 @@
  *      clock_vdso    clock_gettime(CLOCK_MONOTONIC) through the vDSO: no kernel entry, so a tracer of
  *                    system calls should not slow it (a control);
  *      empty         nothing: the cost of the timer itself.
+ *    Then, separately (each takes ~1 ms), max(100, min(samples, iterations/200)) rounds of
+ *      fork_exec     fork + execve("/bin/true") + waitpid: an exec-heavy loop, where a monitor that
+ *                    follows children, resets on exec or sees many calls per round would show.
  *    Each sample is the delta of two vDSO clock_gettime(CLOCK_MONOTONIC) reads around the operation, in
  *    ns. Interleaving the four keeps slow drifts of machine load out of their comparison.
  * 4. Writes OUT_PREFIX.csv ("metric,ns": a systematic subsample of `samples` values per metric, every
@@ -30,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -122,6 +126,25 @@ int main(int argc, char **argv) {
     if (i >= 0) d[3][i] = (uint32_t)(t1 - t0);
   }
 
+  long ex_n = iters / 200;
+  if (ex_n > samples) ex_n = samples;
+  if (ex_n < 100) ex_n = 100;
+  uint32_t *ex = malloc(sizeof(uint32_t) * (size_t)ex_n);
+  if (!ex) die("malloc");
+  for (long i = -10; i < ex_n; i++) {
+    uint64_t t0 = now_ns();
+    pid_t child = fork();
+    if (child == 0) {
+      execl("/bin/true", "true", (char *)NULL);
+      _exit(127);
+    }
+    if (child < 0) die("fork");
+    int st;
+    if (waitpid(child, &st, 0) < 0) die("waitpid");
+    uint64_t t1 = now_ns();
+    if (i >= 0) ex[i] = (uint32_t)(t1 - t0);
+  }
+
   snprintf(path, sizeof path, "%s.csv", prefix);
   FILE *c = fopen(path, "w");
   if (!c) die(path);
@@ -129,6 +152,7 @@ int main(int argc, char **argv) {
   long step = iters / samples;
   for (int m = 0; m < METRICS; m++)
     for (long s = 0; s < samples; s++) fprintf(c, "%s,%u\n", NAMES[m], d[m][s * step]);
+  for (long i = 0; i < ex_n; i++) fprintf(c, "fork_exec,%u\n", ex[i]);
   fclose(c);
 
   snprintf(path, sizeof path, "%s.meta", prefix);
@@ -141,6 +165,12 @@ int main(int argc, char **argv) {
     qsort(d[m], (size_t)iters, sizeof(uint32_t), cmp_u32);
     fprintf(meta, "%s.p50=%u\n%s.p90=%u\n%s.p99=%u\n%s.mean=%.1f\n", NAMES[m], d[m][iters / 2], NAMES[m], d[m][(long)(iters * 0.9)], NAMES[m],
             d[m][(long)(iters * 0.99)], NAMES[m], sum / (double)iters);
+  }
+  {
+    double sum = 0;
+    for (long i = 0; i < ex_n; i++) sum += ex[i];
+    qsort(ex, (size_t)ex_n, sizeof(uint32_t), cmp_u32);
+    fprintf(meta, "fork_exec.p50=%u\nfork_exec.p90=%u\nfork_exec.p99=%u\nfork_exec.mean=%.1f\n", ex[ex_n / 2], ex[(long)(ex_n * 0.9)], ex[(long)(ex_n * 0.99)], sum / (double)ex_n);
   }
   fclose(meta);
   (void)sink;

@@ -6,7 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { InputError, UsageError } from './errors.js';
 import { registerRunCommand } from './experiments/command.js';
-import { registerDetectCommand } from './eval/detect-command.js';
+import { registerDetectCommand } from './experiments/detect-command.js';
 import { registerDatasetCommands } from './datasets/commands.js';
 import { registerBenchCommand } from './bench/command.js';
 import { registerLiveCommands } from './live/commands.js';

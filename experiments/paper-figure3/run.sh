@@ -6,7 +6,8 @@
 #   experiments/paper-figure3/run.sh            # full run (5 repetitions, ~12-14 min on 2 cores)
 #   experiments/paper-figure3/run.sh --quick    # smoke run: 1 repetition, much smaller -n
 #
-# Options: --reps N, --configs a,b,... (native,strace-file,strace-watch,bpftrace-file,bpftrace-watch),
+# Options: --reps N, --configs a,b,... (native,strace-file,strace-watch,bpftrace-file,bpftrace-watch,
+#          count-probe,kernel),
 #          --workers N (nginx worker processes, default 2), --out DIR, --no-build.
 # Environment: SCALE_NATIVE / SCALE_BPFTRACE / SCALE_STRACE divide the paper's -n per configuration
 # (defaults 1 / 4 / 10; --quick: 20 / 40 / 100), so the slow traced runs fit the time budget.
@@ -17,9 +18,13 @@
 # `-n 50000 -c 50`, -n divided by the configuration's scale):
 #   native          no tracer
 #   strace-file     strace -f -qq -s 0 -o FILE -p MASTER -p WORKER...
-#   strace-watch    strace ... -o /dev/stdout | stidebench watch --model M --input - --frame 100 --ratio 0.15
+#   strace-watch    stidebench watch --pid MASTER --model M --frame 100 --ratio 0.15 --json   (what users run:
+#                   strace -f -p on the master and its existing workers, the detector in user space)
 #   bpftrace-file   bpftrace raw_syscalls:sys_enter filtered to the server's pids -> "tid nr" lines in a file
-#   bpftrace-watch  the same bpftrace stream | stidebench watch --input - --format unm (x86_64 numbers)
+#   bpftrace-watch  stidebench watch --backend bpftrace --pid MASTER ... (every call printed into watch)
+#   count-probe     bpftrace raw_syscalls:sys_enter filtered to the server's pids, counting in the kernel only
+#   kernel          stidebench watch --backend kernel --pid MASTER ... (the detector in eBPF)
+# Every watch run reports its lost events and its alarms (all false: the traffic is normal).
 # The models: xenids, k = 6, trained (`stidebench train`) before any measurement on a capture of the
 # server under a short ab load of each concurrency: one from strace (for strace-*), one from bpftrace
 # (for bpftrace-*; see "training" below).
@@ -35,7 +40,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 OUT="$ROOT/results/paper-figure3"
 QUICK=0
 REPS=""
-CONFIGS="native,strace-file,strace-watch,bpftrace-file,bpftrace-watch"
+CONFIGS="native,strace-file,strace-watch,bpftrace-file,bpftrace-watch,count-probe,kernel"
 WORKERS=2
 BUILD=1
 
@@ -76,7 +81,7 @@ need=()
 command -v nginx >/dev/null || need+=(nginx)
 command -v ab >/dev/null || need+=(apache2-utils)
 command -v strace >/dev/null || need+=(strace)
-case ",$CONFIGS," in *,bpftrace-*) command -v bpftrace >/dev/null || need+=(bpftrace) ;; esac
+case ",$CONFIGS," in *,bpftrace-*|*,kernel*|*,count-probe*) command -v bpftrace >/dev/null || need+=(bpftrace) ;; esac
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -214,11 +219,15 @@ wait_ptrace() {
   done
   return 1
 }
+# Waits until a `stidebench watch` says on stderr that it has attached.
+wait_attached() { local i; for i in $(seq 1 1200); do grep -q 'attached' "$1" 2>/dev/null && return 0; alive "$WATCH_PID" || return 1; sleep 0.05; done; return 1; }
 wait_file() { local i; for i in $(seq 1 200); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
 
 BPF_OK=0
 BPF_NOTE="not requested"
-case ",$CONFIGS," in *,bpftrace-*)
+case ",$CONFIGS," in *,bpftrace-*|*,kernel*|*,count-probe*)
+  # bpftrace needs tracefs; mount it when missing (root), else the bpftrace configurations say why they did not run.
+  [ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>"$TMP/tracefs.err" || log "tracefs: $(cat "$TMP/tracefs.err")"
   if command -v bpftrace >/dev/null; then
     if timeout 30 bpftrace -q -e 'tracepoint:raw_syscalls:sys_enter /pid == 1/ { @n = count(); } BEGIN { exit(); }' >"$TMP/bpfprobe.out" 2>&1; then
       BPF_OK=1; BPF_NOTE="works"
@@ -233,7 +242,7 @@ IFS=, read -r -a req_configs <<<"$CONFIGS"
 for c in "${req_configs[@]}"; do
   case "$c" in
     native|strace-file|strace-watch) RUN_CONFIGS+=("$c") ;;
-    bpftrace-file|bpftrace-watch) [ $BPF_OK = 1 ] && RUN_CONFIGS+=("$c") ;;
+    bpftrace-file|bpftrace-watch|count-probe|kernel) if [ $BPF_OK = 1 ]; then RUN_CONFIGS+=("$c"); else log "skipping $c: $BPF_NOTE"; fi ;;
     *) die "unknown configuration $c" ;;
   esac
 done
@@ -265,7 +274,7 @@ mkdir -p "$RUNS"
 scale_of() {
   case "$1" in
     native) echo "$SCALE_NATIVE" ;;
-    bpftrace-*) echo "$SCALE_BPFTRACE" ;;
+    bpftrace-*|count-probe|kernel) echo "$SCALE_BPFTRACE" ;;
     strace-*) echo "$SCALE_STRACE" ;;
   esac
 }
@@ -296,35 +305,40 @@ run_one() {
       TRACER_PID=$!
       wait_ptrace || die "strace did not attach: $(cat "$dir/tracer.err")" ;;
     strace-watch)
-      sh -c 'echo $$ >"$0"; exec strace -f -qq -s 0 -o /dev/stdout "$@"' "$dir/tracer.pid" "${PARGS[@]}" 2>"$dir/tracer.err" |
-        "${CLI[@]}" watch --model "$MODEL" --input - --format strace --frame "$FRAME" --ratio "$RATIO" --json >"$dir/watch.jsonl" 2>"$dir/watch.err" &
+      "${CLI[@]}" watch --pid "$NGINX_PID" --model "$MODEL" --frame "$FRAME" --ratio "$RATIO" --allow-loss --json >"$dir/watch.jsonl" 2>"$dir/watch.err" &
       WATCH_PID=$!
-      wait_file "$dir/tracer.pid" || die "strace did not start"
-      TRACER_PID=$(cat "$dir/tracer.pid")
-      wait_ptrace || die "strace did not attach: $(cat "$dir/tracer.err")" ;;
+      wait_attached "$dir/watch.err" || die "watch --pid did not attach: $(cat "$dir/watch.err")" ;;
     bpftrace-file)
       rm -f "$TMP/rdy"
       sh -c 'echo $$ >"$0"; exec bpftrace --unsafe -q -B full -e "$1"' "$dir/tracer.pid" "$(bpf_program "$TMP/rdy")" >"$dir/capture" 2>"$dir/tracer.err" &
       TRACER_PID=$!
       wait_file "$TMP/rdy" || die "bpftrace did not start: $(cat "$dir/tracer.err")"
       sleep 0.3 ;;
-    bpftrace-watch)
-      rm -f "$TMP/rdy"
-      # watch reads --input strictly: a bpftrace notice such as "Lost N events" would stop it, so an awk
-      # filter passes only "tid nr" lines and keeps the rest aside (counted in the results).
-      sh -c 'echo $$ >"$0"; exec bpftrace --unsafe -q -B full -e "$1"' "$dir/tracer.pid" "$(bpf_program "$TMP/rdy")" 2>"$dir/tracer.err" |
-        awk -v side="$dir/side" '/^[0-9]+ [0-9]+$/ { print; next } NF { print >> side }' |
-        "${CLI[@]}" watch --model "$MODEL_BPF" --input - --format unm --frame "$FRAME" --ratio "$RATIO" --json >"$dir/watch.jsonl" 2>"$dir/watch.err" &
+    bpftrace-watch|kernel)
+      local backend=bpftrace
+      [ "$cfg" = kernel ] && backend=kernel
+      "${CLI[@]}" watch --backend "$backend" --pid "$NGINX_PID" --model "$MODEL_BPF" --frame "$FRAME" --ratio "$RATIO" --allow-loss --json >"$dir/watch.jsonl" 2>"$dir/watch.err" &
       WATCH_PID=$!
+      wait_attached "$dir/watch.err" || die "watch --backend $backend did not attach: $(cat "$dir/watch.err")" ;;
+    count-probe)
+      rm -f "$TMP/rdy"
+      sh -c 'echo $$ >"$0"; exec bpftrace --unsafe -q -e "$1"' "$dir/tracer.pid" "BEGIN { system(\"/bin/touch $TMP/rdy\"); } tracepoint:raw_syscalls:sys_enter /$BPF_FILTER/ { @n = count(); }" >"$dir/count.out" 2>"$dir/tracer.err" &
+      TRACER_PID=$!
       wait_file "$TMP/rdy" || die "bpftrace did not start: $(cat "$dir/tracer.err")"
-      TRACER_PID=$(cat "$dir/tracer.pid")
       sleep 0.3 ;;
   esac
   ab -n "$n" -c "$c" "$URL" >"$dir/ab.txt" 2>&1 || echo "abExit=$?" >>"$dir/meta"
   t0=$(date +%s.%N)
   if [ -n "$TRACER_PID" ]; then stop_tracer "$TRACER_PID"; fi
+  # A watch that started its own tracer (--pid) is told to stop like a user would: Ctrl-C (SIGINT).
+  if [ -n "$WATCH_PID" ] && [ -z "$TRACER_PID" ]; then kill -INT "$WATCH_PID" 2>/dev/null || true; fi
   t1=$(date +%s.%N)
-  if [ -n "$WATCH_PID" ]; then wait "$WATCH_PID" || echo "watchExit=$?" >>"$dir/meta"; fi
+  if [ -n "$WATCH_PID" ]; then
+    local w
+    for w in $(seq 1 300); do alive "$WATCH_PID" || break; sleep 0.1; done
+    alive "$WATCH_PID" && { echo "watchKilled=1" >>"$dir/meta"; kill -KILL "$WATCH_PID" 2>/dev/null || true; }
+    wait "$WATCH_PID" 2>/dev/null || echo "watchExit=$?" >>"$dir/meta"
+  fi
   t2=$(date +%s.%N)
   TRACER_PID=""; WATCH_PID=""
   {
@@ -354,7 +368,7 @@ run_one() {
 
 MODEL_BPF="$TMP/nginx-bpftrace.model"
 : >"$TMP/train-bpf.out"
-case " ${RUN_CONFIGS[*]} " in *" bpftrace-watch "*|*" bpftrace-file "*)
+case " ${RUN_CONFIGS[*]} " in *" bpftrace-watch "*|*" bpftrace-file "*|*" kernel "*)
   log "training: bpftrace capture under ab -n $TRAIN_N at -c 5, 2, 50"
   rm -f "$TMP/rdy"
   sh -c 'echo $$ >"$0"; exec bpftrace --unsafe -q -B full -e "$1"' "$TMP/train-bpf.pid" "$(bpf_program "$TMP/rdy")" >"$TMP/train.unm.raw" 2>"$TMP/train-bpf.err" &

@@ -4,7 +4,7 @@
 
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
-import { DETECTOR_KINDS, type DetectorKind } from '../detectors/registry.js';
+import { detectorKinds, hasDetector, type DetectorKind } from '../detectors/registry.js';
 import { getDataset, resolveDataDir } from '../datasets/registry.js';
 import {
   CLOCKS,
@@ -66,9 +66,9 @@ function intOption(name: string, v: string, min: number): number {
 
 /** Validates the raw commander options into BenchOptions. */
 export function parseBenchOptions(o: BenchCliOptions): BenchOptions {
-  const kinds = o.detector ?? [...DETECTOR_KINDS];
+  const kinds = o.detector ?? detectorKinds();
   for (const d of kinds) {
-    if (!(DETECTOR_KINDS as readonly string[]).includes(d)) throw new InputError(`unknown detector ${d}`, { expected: DETECTOR_KINDS.join('|') });
+    if (!hasDetector(d)) throw new InputError(`unknown detector ${d}`, { expected: detectorKinds().join('|') });
   }
   if (!(READING_MODES as readonly string[]).includes(o.reading)) {
     throw new InputError(`unknown --reading ${o.reading}`, { expected: READING_MODES.join('|') });
@@ -147,7 +147,7 @@ export function registerBenchCommand(program: Command): void {
     .command('bench')
     .description('measure training / detection throughput (syscalls/s) of every detector against a naive Set<string> baseline, and reading MB/s against zcat')
     .option('--dataset <name>', 'registered dataset to train and test on', 'adfa-ld')
-    .option('--detector <kinds...>', `detector kinds (default: all: ${DETECTOR_KINDS.join(', ')})`)
+    .option('--detector <kinds...>', `detector kinds (default: all: ${detectorKinds().join(', ')})`)
     .option('-k <k...>', 'window lengths, e.g. -k 4 6 8 (default: 6)')
     .option('--time <ms>', 'tinybench time budget per task, ms', '500')
     .option('--min-samples <n>', 'minimum samples per task', '5')

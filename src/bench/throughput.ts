@@ -10,15 +10,14 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { InputError } from '../errors.js';
-import { DETECTOR_KINDS, defaultLabel, namesNeeded, trainModel, type DetectorKind, type DetectorSpec } from '../detectors/registry.js';
-import { DEFAULT_RESET_ON } from '../detectors/xenids.js';
+import { defaultLabel, detectorKinds, resolveSpec, trainModel, type DetectorKind, type DetectorSpec } from '../detectors/registry.js';
 import type { Model } from '../detectors/types.js';
 import { listFiles } from '../datasets/files.js';
 import { labelFile, loadDataset, loadDatasetAsync, readSidecarFile, requireRoot, subsetRegex } from '../datasets/load.js';
 import type { Manifest } from '../datasets/manifest.js';
 import { seededShuffle } from '../eval/random.js';
 import { markdownTable, formatNumber } from '../report/tables.js';
-import { Alphabet } from '../traces/alphabet.js';
+import { encodeSets } from '../prepare/index.js';
 import { loadBytes } from '../traces/readers/common.js';
 import type { RawTrace, Trace } from '../traces/trace.js';
 
@@ -117,14 +116,12 @@ export function totalCalls(traces: readonly Trace[]): number {
   return n;
 }
 
-/** The spec `bench` uses for a kind: the experiment defaults (per-program Stide databases; xenids resets on exec/vfork). */
+/** The spec `bench` uses for a kind: the registry's defaults (the kind's first scope, its reset calls, no params). */
 export function defaultSpec(kind: DetectorKind): DetectorSpec {
-  return kind === 'xenids'
-    ? { kind, scope: 'shared', resetOn: [...DEFAULT_RESET_ON], params: {} }
-    : { kind, scope: 'per-program', resetOn: [], params: {} };
+  return resolveSpec({ kind });
 }
 
-/** Encodes training traces first, interns what the detectors need, freezes, then encodes the test traces. */
+/** Encodes the split through the one pipeline (src/prepare): one vocabulary, training first, the detectors' names, frozen. */
 export function encodeSplit(
   dataset: string,
   trainFrom: string,
@@ -132,11 +129,8 @@ export function encodeSplit(
   test: readonly RawTrace[],
   specs: readonly DetectorSpec[],
 ): BenchData {
-  const alphabet = new Alphabet();
-  const trainEnc = train.map((t) => alphabet.encode(t));
-  for (const s of specs) for (const n of namesNeeded(s)) alphabet.intern(n);
-  alphabet.freeze();
-  return { dataset, trainFrom, train: trainEnc, test: test.map((t) => alphabet.encode(t)) };
+  const { sets } = encodeSets({ train, test }, specs);
+  return { dataset, trainFrom, train: sets.train, test: sets.test };
 }
 
 /**
@@ -238,7 +232,7 @@ export interface ThroughputOptions {
 export async function benchThroughput(data: BenchData, opts: ThroughputOptions = {}): Promise<ThroughputResult> {
   const timing = opts.timing ?? DEFAULT_TIMING;
   const ks = opts.ks ?? [6];
-  const specs = opts.specs ?? (opts.kinds ?? DETECTOR_KINDS).map(defaultSpec);
+  const specs = opts.specs ?? (opts.kinds ?? detectorKinds()).map(defaultSpec);
   const { train, test } = data;
   const trainCalls = totalCalls(train);
   const testCalls = totalCalls(test);

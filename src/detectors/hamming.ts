@@ -23,9 +23,10 @@
 // Scope: one database per program, or one shared by all programs (like Stide). A program without
 // training data has d_min = k at every window.
 
+import { z } from 'zod';
 import { WindowSet, hashWindow } from './window-set.js';
-import { buildScoped, scopeKey, sumOver } from './scope.js';
-import type { DbScope, DetectorConfig, Model } from './types.js';
+import { buildScoped, loadWindowSets, saveWindowSets, scopeKey, sumOver, unionWindowSet } from './scope.js';
+import { defineDetector, type DbScope, type DetectorConfig, type Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
 /** Index of the child with value v among the sorted children [lo, hi), or -1. */
@@ -493,7 +494,44 @@ export function trainHamming(
     throw new RangeError(`Hamming minDistance must be an integer in 1..k (k = ${k}), got ${minDistance}`);
   }
   const sets = buildScoped(traces, scope, () => new WindowSet(k), (db, t) => db.addTrace(t.calls));
+  return new HammingModel({ kind: 'hamming', scope, k, resetOn: [] }, minDistance, hammingDbs(k, sets));
+}
+
+function hammingDbs(k: number, sets: ReadonlyMap<string, WindowSet>): Map<string, HammingDb> {
   const dbs = new Map<string, HammingDb>();
   for (const [key, set] of sets) dbs.set(key, { set, index: new HammingIndex(k, set.export().windows) });
-  return new HammingModel({ kind: 'hamming', scope, k, resetOn: [] }, minDistance, dbs);
+  return dbs;
 }
+
+export const hammingDetector = defineDetector({
+  kind: 'hamming',
+  summary: 'Hamming distance (Hofmeyr 1998): a window is anomalous when its nearest normal window differs in >= minDistance calls',
+  params: z.object({ minDistance: z.number().int().min(1).default(DEFAULT_MIN_DISTANCE) }).strict(),
+  scopes: ['per-program', 'shared'],
+  check: (p, k) => {
+    if (k > 255) return `detector hamming needs k <= 255 (found k = ${k})`;
+    if (p.minDistance > k) return `detector hamming: bad param minDistance = ${p.minDistance}; expected an integer in 1..k = 1..${k}`;
+    return undefined;
+  },
+  train: (traces, o) => trainHamming(traces, o.k, o.scope, o.params.minDistance),
+  save: (m) => saveWindowSets(new Map([...(m as HammingModel).dbs].map(([p, db]) => [p, db.set]))),
+  load: (parts, config, params, size) => new HammingModel(config, params.minDistance, hammingDbs(config.k, loadWindowSets(parts, config.k, size))),
+  online: (m) => {
+    // Per-program models: the union of the window sets and one index over it.
+    const model = m as HammingModel;
+    const k = model.config.k;
+    const C = model.minDistance;
+    const single = model.dbs.size === 1 ? [...model.dbs.values()][0]! : undefined;
+    const set = single?.set ?? unionWindowSet(k, [...model.dbs.values()].map((d) => d.set));
+    const index = single?.index ?? new HammingIndex(k, set.export().windows);
+    return {
+      k,
+      merged: model.dbs.size,
+      test: (w: Int32Array): number => {
+        if (set.has(w, 0)) return 0;
+        if (C === 1) return 1;
+        return index.search(w, 0, C - 1, C) >= C ? 1 : 0;
+      },
+    };
+  },
+});

@@ -16,8 +16,9 @@
 //   A = alphabet size seen at training. Ids >= A (or negative) are foreign: every pair holding one is missing.
 // Scope: one bitset per program, or one shared by all programs (like Stide).
 
+import { z } from 'zod';
 import { buildScoped, scopeKey, sumOver } from './scope.js';
-import type { DbScope, DetectorConfig, Model } from './types.js';
+import { defineDetector, type DbScope, type DetectorConfig, type Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
 /** Pair bitsets of one database. Bit (c, d, x) is set when x was seen d positions after c. */
@@ -194,3 +195,46 @@ export function trainLookahead(traces: readonly Trace[], k: number, scope: DbSco
   const dbs = buildScoped(traces, scope, () => new PairSet(k, A), (db, t) => db.addTrace(t.calls));
   return new LookaheadModel({ kind: 'lookahead', scope, k, resetOn: [] }, A, dbs);
 }
+
+export const lookaheadDetector = defineDetector({
+  kind: 'lookahead',
+  summary: 'lookahead pairs (Forrest 1996): a window mismatches when a (call, offset, call) pair of its first call is new',
+  params: z.object({}).strict(),
+  scopes: ['per-program', 'shared'],
+  check: (_params, k) => (k < 2 ? `detector lookahead needs k >= 2 (found k = ${k}): a window of one call has no pairs` : undefined),
+  train: (traces, o) => trainLookahead(traces, o.k, o.scope),
+  save: (m) => {
+    const model = m as LookaheadModel;
+    return { state: { A: model.A, programs: [...model.dbs.keys()] }, arrays: [...model.dbs.values()].map((d) => d.bits) };
+  },
+  load: (parts, config, _params, size) => {
+    const st = parts.state as { A?: unknown; programs?: unknown } | null;
+    const A = st?.A;
+    const programs = st?.programs;
+    if (!Number.isInteger(A) || (A as number) < 0 || (A as number) > size) throw new Error(`state.A must be an integer in 0..${size} (the alphabet size)`);
+    if (!Array.isArray(programs) || !programs.every((p) => typeof p === 'string') || programs.length !== parts.arrays.length) {
+      throw new Error('state.programs must name one bitset array per database');
+    }
+    const dbs = new Map<string, PairSet>();
+    programs.forEach((p: string, i) => {
+      const db = new PairSet(config.k, A as number);
+      const bits = parts.arrays[i];
+      if (!(bits instanceof Uint32Array) || bits.length !== db.bits.length) throw new Error(`database ${p}: expected ${db.bits.length} uint32 words`);
+      db.bits.set(bits);
+      dbs.set(p, db);
+    });
+    return new LookaheadModel(config, A as number, dbs);
+  },
+  online: (m) => {
+    // Per-program models: the union (bitwise or) of the pair sets, what a shared model of the same data holds.
+    const model = m as LookaheadModel;
+    const k = model.config.k;
+    const sets = [...model.dbs.values()];
+    let db = sets[0] ?? new PairSet(k, model.A);
+    if (sets.length > 1) {
+      db = new PairSet(k, model.A);
+      for (const s of sets) for (let i = 0; i < s.bits.length; i++) db.bits[i]! |= s.bits[i]!;
+    }
+    return { k, merged: sets.length, test: (w: Int32Array): number => (db.missingAt(w, 0) > 0 ? 1 : 0) };
+  },
+});

@@ -1,97 +1,174 @@
-// Owns turning a detector configuration into a trained model, so experiments, `detect`, `train` and
-// `bench` build detectors one way, and the validation of each kind's numeric params.
+// Owns the open detector registry: the one place that knows which detector kinds exist. A detector is
+// one module exporting a DetectorDef (src/detectors/types.ts): its kind, a zod schema of its params with
+// defaults, train, and optionally save/load (model files) and an online form (`watch`). Built-in kinds
+// are registered below; a library user adds one with registerDetector(def). Experiments, `detect`,
+// `bench`, `train` and `watch` build, check, save and stream detectors only through these functions;
+// nothing else switches on detector kinds.
 //
-// Kinds and params:
-// - stide      (scope per-program|shared)  no params
-// - xenids     (always shared)             no params
-// - tstide     (scope per-program|shared)  rareFraction in (0, 1), default 0.00001 (Warrender 1999)
-// - lookahead  (scope per-program|shared)  no params; needs k >= 2
-// - hamming    (scope per-program|shared)  minDistance integer in 1..k, default 1 (= Stide)
+// Built-in kinds (scope per-program|shared unless noted):
+// - stide      no params
+// - xenids     (always shared; resetOn, default execve, execveat, vfork) no params
+// - tstide     rareFraction in (0, 1), default 0.00001 (Warrender 1999)
+// - lookahead  no params; needs k >= 2
+// - hamming    minDistance integer in 1..k, default 1 (= Stide)
 
 import { InputError } from '../errors.js';
-import { trainHamming, DEFAULT_MIN_DISTANCE } from './hamming.js';
-import { trainLookahead } from './lookahead.js';
-import { trainStide } from './stide.js';
-import { trainTstide, DEFAULT_RARE_FRACTION } from './tstide.js';
-import { trainXenids } from './xenids.js';
-import type { DbScope, Model } from './types.js';
+import { hammingDetector } from './hamming.js';
+import { lookaheadDetector } from './lookahead.js';
+import { stideDetector } from './stide.js';
+import { tstideDetector } from './tstide.js';
+import { xenidsDetector } from './xenids.js';
+import type { DbScope, DetectorConfig, DetectorDef, DetectorSpec, Model, SavedParts, WindowTest } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
-export const DETECTOR_KINDS = ['stide', 'xenids', 'tstide', 'lookahead', 'hamming'] as const;
-export type DetectorKind = (typeof DETECTOR_KINDS)[number];
+export { defineDetector } from './types.js';
+export type { DbScope, DetectorConfig, DetectorDef, DetectorSpec, Model, SavedParts, TrainOptions, WindowTest } from './types.js';
+export type { Trace } from '../traces/trace.js';
+/** A registered detector kind's name. */
+export type DetectorKind = string;
 
-export interface DetectorSpec {
-  kind: DetectorKind;
-  scope: DbScope;
-  resetOn: readonly string[];
-  /** Detector-specific numeric settings; unknown keys are rejected by checkParams. */
-  params?: Readonly<Record<string, number>>;
+// Detector definitions are generic in their params; the registry holds them type-erased.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDef = DetectorDef<any>;
+
+const defs = new Map<string, AnyDef>();
+
+/** Adds a detector kind (an InputError if the kind is taken or its params schema rejects {}). */
+export function registerDetector<P>(def: DetectorDef<P>): void {
+  if (!/^[a-z][a-z0-9_-]*$/.test(def.kind)) throw new InputError(`bad detector kind ${JSON.stringify(def.kind)}`, { expected: 'lower-case letters, digits, - and _' });
+  if (defs.has(def.kind)) throw new InputError(`detector kind ${def.kind} is already registered`);
+  if (def.scopes.length === 0) throw new InputError(`detector ${def.kind} lists no database scope`);
+  if (!def.params.safeParse({}).success) throw new InputError(`detector ${def.kind}: its params schema must accept {} (give every param a default)`);
+  defs.set(def.kind, def as AnyDef);
 }
 
-/** The params each kind accepts. */
-export const DETECTOR_PARAMS: Readonly<Record<DetectorKind, readonly string[]>> = {
-  stide: [],
-  xenids: [],
-  tstide: ['rareFraction'],
-  lookahead: [],
-  hamming: ['minDistance'],
-};
+for (const d of [stideDetector, xenidsDetector, tstideDetector, lookaheadDetector, hammingDetector] as AnyDef[]) registerDetector(d);
+
+/** The built-in kinds (a snapshot taken at load; detectorKinds() also lists kinds registered later). */
+export const DETECTOR_KINDS: readonly string[] = Object.freeze([...defs.keys()]);
+
+/** The params each built-in kind accepts (from its schema). */
+export const DETECTOR_PARAMS: Readonly<Record<string, readonly string[]>> = Object.freeze(
+  Object.fromEntries([...defs.values()].map((d) => [d.kind, Object.keys((d.params as { shape?: Record<string, unknown> }).shape ?? {})])),
+);
+
+/** Registered kinds in registration order (built-ins first). */
+export function detectorKinds(): string[] {
+  return [...defs.keys()];
+}
+
+export function hasDetector(kind: string): boolean {
+  return defs.has(kind);
+}
+
+/** The definition of a kind; an InputError listing the registered kinds when there is none. */
+export function getDetector(kind: string): AnyDef {
+  const d = defs.get(kind);
+  if (d === undefined) throw new InputError(`unknown detector kind ${JSON.stringify(kind)}`, { expected: detectorKinds().join('|') });
+  return d;
+}
+
+/** Kinds that can be saved to a model file and watched online (`train` / `watch`). */
+export function onlineKinds(): string[] {
+  return [...defs.values()].filter((d) => d.save !== undefined && d.load !== undefined && d.online !== undefined).map((d) => d.kind);
+}
+
+/** The params after the kind's schema (defaults filled in); an InputError naming the bad param. */
+export function parseParams(kind: string, params: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  const def = getDetector(kind);
+  const r = def.params.safeParse(params);
+  if (r.success) return r.data as Record<string, unknown>;
+  const issue = r.error.issues[0]!;
+  const key = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = Object.keys((def.params as { shape?: Record<string, unknown> }).shape ?? {});
+    throw new InputError(`detector ${kind}: unknown param ${JSON.stringify(issue.keys[0])}`, {
+      expected: allowed.length > 0 ? `one of ${allowed.join(', ')}` : 'no params for this kind',
+    });
+  }
+  throw new InputError(`detector ${kind}: bad param ${key} = ${JSON.stringify(params[key])}`, { expected: issue.message });
+}
 
 /**
- * Validates a detector's params; throws an InputError naming the bad key. Without k, checks what does
- * not depend on k (so an experiment file can be checked when it is loaded); with k, checks everything.
+ * A complete spec from what a user wrote: the kind's default scope and reset calls where none is given;
+ * an InputError when the kind is unknown, the scope or resetOn does not apply, or a param is bad.
  */
-export function checkParams(kind: DetectorKind, params: Readonly<Record<string, number>> = {}, k?: number): void {
-  const allowed = DETECTOR_PARAMS[kind];
-  if (allowed === undefined) throw new InputError(`unknown detector kind ${JSON.stringify(kind)}`, { expected: DETECTOR_KINDS.join('|') });
-  for (const key of Object.keys(params)) {
-    if (!allowed.includes(key)) {
-      throw new InputError(`detector ${kind}: unknown param ${JSON.stringify(key)}`, {
-        expected: allowed.length > 0 ? `one of ${allowed.join(', ')}` : 'no params for this kind',
-      });
-    }
+export function resolveSpec(input: { kind: string; scope?: DbScope; resetOn?: readonly string[]; params?: Readonly<Record<string, unknown>> }): DetectorSpec {
+  const def = getDetector(input.kind);
+  const scope = input.scope ?? def.scopes[0]!;
+  if (!def.scopes.includes(scope)) {
+    throw new InputError(`detector ${def.kind} does not support scope ${scope}`, { expected: `scope ${def.scopes.join(' or ')}` });
   }
-  const bad = (key: string, expected: string): InputError =>
-    new InputError(`detector ${kind}: bad param ${key} = ${String(params[key])}`, { expected });
-  if (kind === 'tstide' && params.rareFraction !== undefined) {
-    const f = params.rareFraction;
-    if (!(typeof f === 'number' && f > 0 && f < 1)) throw bad('rareFraction', 'a number in (0, 1), e.g. 0.00001 for 0.001%');
+  if (input.resetOn !== undefined && def.resetOn === undefined) {
+    throw new InputError(`detector ${def.kind} does not clear buffers, so it takes no resetOn`, { expected: 'resetOn only for kinds that reset (xenids)' });
   }
-  if (kind === 'hamming' && params.minDistance !== undefined) {
-    const c = params.minDistance;
-    const max = k ?? Number.MAX_SAFE_INTEGER;
-    if (!(Number.isInteger(c) && c >= 1 && c <= max)) throw bad('minDistance', k === undefined ? 'an integer >= 1 (and <= k)' : `an integer in 1..k = 1..${k}`);
-  }
-  if (kind === 'lookahead' && k !== undefined && k < 2) {
-    throw new InputError(`detector lookahead needs k >= 2 (found k = ${k}): a window of one call has no pairs`);
-  }
+  parseParams(def.kind, input.params);
+  return { kind: def.kind, scope, resetOn: [...(input.resetOn ?? def.resetOn ?? [])], params: { ...(input.params ?? {}) } };
 }
 
-/** Label of a detector in result tables when the experiment gives none. */
-export function defaultLabel(kind: DetectorKind, scope: DbScope, params: Readonly<Record<string, number>> = {}): string {
-  const base = kind === 'xenids' ? 'xenids' : `${kind}/${scope}`;
-  const extra = Object.keys(params).sort().map((k) => `${k}=${params[k]}`).join(',');
+/**
+ * Validates a spec's params; without k checks what does not depend on k (an experiment file can be
+ * checked when it is loaded); with k checks everything.
+ */
+export function checkParams(kind: string, params: Readonly<Record<string, unknown>> = {}, k?: number): void {
+  const parsed = parseParams(kind, params);
+  if (k === undefined) return;
+  const msg = getDetector(kind).check?.(parsed, k);
+  if (msg !== undefined) throw new InputError(msg);
+}
+
+/** Label of a detector in result tables when the experiment gives none: kind/scope(params as given). */
+export function defaultLabel(kind: string, scope: DbScope, params: Readonly<Record<string, unknown>> = {}): string {
+  const def = defs.get(kind);
+  const base = def !== undefined && def.scopes.length === 1 ? kind : `${kind}/${scope}`;
+  const extra = Object.keys(params).sort().map((k) => `${k}=${String(params[k])}`).join(',');
   return extra ? `${base}(${extra})` : base;
 }
 
 export function trainModel(spec: DetectorSpec, traces: readonly Trace[], k: number): Model {
-  const params = spec.params ?? {};
-  checkParams(spec.kind, params, k);
-  switch (spec.kind) {
-    case 'stide':
-      return trainStide(traces, k, spec.scope);
-    case 'xenids':
-      return trainXenids(traces, k, spec.resetOn);
-    case 'tstide':
-      return trainTstide(traces, k, spec.scope, params.rareFraction ?? DEFAULT_RARE_FRACTION);
-    case 'lookahead':
-      return trainLookahead(traces, k, spec.scope);
-    case 'hamming':
-      return trainHamming(traces, k, spec.scope, params.minDistance ?? DEFAULT_MIN_DISTANCE);
-  }
+  const def = getDetector(spec.kind);
+  const params = parseParams(spec.kind, spec.params);
+  const msg = def.check?.(params, k);
+  if (msg !== undefined) throw new InputError(msg);
+  return def.train(traces, { k, scope: spec.scope, resetOn: spec.resetOn, params });
 }
 
 /** Names a detector must find in the alphabet before it is frozen (so resets work on test data). */
-export function namesNeeded(spec: DetectorSpec): readonly string[] {
-  return spec.kind === 'xenids' ? spec.resetOn : [];
+export function namesNeeded(spec: Pick<DetectorSpec, 'resetOn'>): readonly string[] {
+  return spec.resetOn;
+}
+
+/** A model's state for a model file; an InputError when the kind cannot be saved. */
+export function saveDetector(model: Model): SavedParts {
+  const def = getDetector(model.config.kind);
+  if (def.save === undefined || def.load === undefined) {
+    throw new InputError(`detector ${def.kind} cannot be saved to a model file`, { expected: `one of ${onlineKinds().join('|')}` });
+  }
+  return def.save(model);
+}
+
+/** Rebuilds a model from a model file's parts; throws an Error (message says what is wrong). */
+export function loadDetector(parts: SavedParts, config: DetectorConfig, params: Readonly<Record<string, unknown>>, alphabetSize: number): Model {
+  const def = getDetector(config.kind);
+  if (def.load === undefined) throw new Error(`detector ${def.kind} cannot be loaded from a model file`);
+  return def.load(parts, config, parseParams(def.kind, params), alphabetSize);
+}
+
+/** The online form of a model (`watch`); an InputError when the kind has none. */
+export function onlineForm(model: Model): WindowTest {
+  const def = getDetector(model.config.kind);
+  if (def.online === undefined) throw new InputError(`detector ${def.kind} has no online form`, { expected: `one of ${onlineKinds().join('|')}` });
+  return def.online(model);
+}
+
+/** --param NAME=VALUE (repeatable): detector params; numbers, true/false, else strings. */
+export function parseParamOptions(items: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const item of items) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(item);
+    if (m === null) throw new InputError('bad --param', { text: item, expected: 'NAME=VALUE, e.g. --param minDistance=2' });
+    const v = m[2]!;
+    out[m[1]!] = v !== '' && Number.isFinite(Number(v)) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v;
+  }
+  return out;
 }

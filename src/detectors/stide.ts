@@ -2,9 +2,10 @@
 // training traces, either one per program (classic) or one shared by all programs (the paper's choice),
 // and the mismatch signal of a test trace against it.
 
+import { z } from 'zod';
 import { WindowSet } from './window-set.js';
-import { buildScoped, scopeKey, sumOver } from './scope.js';
-import type { DbScope, DetectorConfig, Model } from './types.js';
+import { buildScoped, loadWindowSets, saveWindowSets, scopeKey, sumOver, unionWindowSet } from './scope.js';
+import { defineDetector, type DbScope, type DetectorConfig, type Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
 export class StideModel implements Model {
@@ -39,9 +40,35 @@ export class StideModel implements Model {
     }
     return db.mismatches(trace.calls);
   }
+
+  scoreInto(trace: Trace, out: Uint8Array): number {
+    const db = this.dbFor(trace);
+    const L = trace.calls.length;
+    if (db !== undefined) return db.signalInto(trace.calls, 0, L, out, 0);
+    const nw = Math.max(0, L - this.config.k + 1);
+    out.fill(1, 0, nw);
+    return nw;
+  }
 }
 
 export function trainStide(traces: readonly Trace[], k: number, scope: DbScope): StideModel {
   const dbs = buildScoped(traces, scope, () => new WindowSet(k), (db, t) => db.addTrace(t.calls));
   return new StideModel({ kind: 'stide', scope, k, resetOn: [] }, dbs);
 }
+
+/** Online form of window-set models: a window is anomalous when the (union) set lacks it. */
+export function windowSetTest(k: number, dbs: ReadonlyMap<string, WindowSet>) {
+  const db = unionWindowSet(k, dbs.values());
+  return { k, merged: dbs.size, test: (w: Int32Array): number => (db.has(w, 0) ? 0 : 1) };
+}
+
+export const stideDetector = defineDetector({
+  kind: 'stide',
+  summary: 'Stide: every distinct k-window of normal traces; an absent window is a mismatch',
+  params: z.object({}).strict(),
+  scopes: ['per-program', 'shared'],
+  train: (traces, o) => trainStide(traces, o.k, o.scope),
+  save: (m) => saveWindowSets((m as StideModel).dbs),
+  load: (parts, config, _params, size) => new StideModel(config, loadWindowSets(parts, config.k, size)),
+  online: (m) => windowSetTest(m.config.k, (m as StideModel).dbs),
+});

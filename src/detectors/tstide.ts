@@ -7,9 +7,10 @@
 // the frequency is relative to the training windows of the database the window belongs to (per program:
 // that program's windows, as in Warrender's per-program experiments; shared: all training windows).
 
-import { WindowSet } from './window-set.js';
-import { buildScoped, scopeKey, sumOver } from './scope.js';
-import type { DbScope, DetectorConfig, Model } from './types.js';
+import { z } from 'zod';
+import { WindowSet, hashWindow } from './window-set.js';
+import { buildScoped, loadWindowSets, saveWindowSets, scopeKey, sumOver, unionWindowSet } from './scope.js';
+import { defineDetector, type DbScope, type DetectorConfig, type Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
 /** Warrender 1999: "sequences seen in less than 0.001% of training windows". */
@@ -77,6 +78,26 @@ export class TstideModel implements Model {
     }
     return sig;
   }
+
+  /** Scratch window indices for scoreInto, grown to the longest trace. */
+  private idxBuf = new Int32Array(0);
+
+  scoreInto(trace: Trace, out: Uint8Array): number {
+    const db = this.dbFor(trace);
+    const nw = Math.max(0, trace.calls.length - this.config.k + 1);
+    if (db === undefined) {
+      out.fill(1, 0, nw);
+      return nw;
+    }
+    if (this.idxBuf.length < nw) this.idxBuf = new Int32Array(Math.max(nw, this.idxBuf.length * 2));
+    const idx = db.set.lookupAll(trace.calls, this.idxBuf);
+    const rare = db.rare;
+    for (let i = 0; i < nw; i++) {
+      const j = idx[i]!;
+      out[i] = j < 0 ? 1 : rare[j]!;
+    }
+    return nw;
+  }
 }
 
 export function trainTstide(
@@ -87,7 +108,38 @@ export function trainTstide(
 ): TstideModel {
   if (!(rareFraction > 0 && rareFraction < 1)) throw new RangeError(`t-stide rareFraction must be in (0, 1), got ${rareFraction}`);
   const sets = buildScoped(traces, scope, () => new WindowSet(k), (db, t) => db.addTrace(t.calls));
-  const dbs = new Map<string, TstideDb>();
-  for (const [key, set] of sets) dbs.set(key, { set, rare: rareFlags(set, rareFraction) });
-  return new TstideModel({ kind: 'tstide', scope, k, resetOn: [] }, rareFraction, dbs);
+  return new TstideModel({ kind: 'tstide', scope, k, resetOn: [] }, rareFraction, tstideDbs(sets, rareFraction));
 }
+
+function tstideDbs(sets: ReadonlyMap<string, WindowSet>, fraction: number): Map<string, TstideDb> {
+  const dbs = new Map<string, TstideDb>();
+  for (const [key, set] of sets) dbs.set(key, { set, rare: rareFlags(set, fraction) });
+  return dbs;
+}
+
+export const tstideDetector = defineDetector({
+  kind: 'tstide',
+  summary: 't-stide: Stide that also flags windows seen in less than rareFraction of the training windows',
+  params: z.object({ rareFraction: z.number().gt(0).lt(1).default(DEFAULT_RARE_FRACTION) }).strict(),
+  scopes: ['per-program', 'shared'],
+  train: (traces, o) => trainTstide(traces, o.k, o.scope, o.params.rareFraction),
+  save: (m) => saveWindowSets(new Map([...(m as TstideModel).dbs].map(([p, db]) => [p, db.set]))),
+  load: (parts, config, params, size) => new TstideModel(config, params.rareFraction, tstideDbs(loadWindowSets(parts, config.k, size), params.rareFraction)),
+  online: (m) => {
+    // Per-program models are watched against the union of their databases with rarity recomputed over
+    // the union (what a shared t-stide model trained on the same data holds).
+    const model = m as TstideModel;
+    const k = model.config.k;
+    const single = model.dbs.size === 1 ? [...model.dbs.values()][0]! : undefined;
+    const set = single?.set ?? unionWindowSet(k, [...model.dbs.values()].map((d) => d.set));
+    const rare = single?.rare ?? rareFlags(set, model.rareFraction);
+    return {
+      k,
+      merged: model.dbs.size,
+      test: (w: Int32Array): number => {
+        const j = set.findHashed(w, 0, hashWindow(w, 0, k));
+        return j < 0 ? 1 : rare[j]!;
+      },
+    };
+  },
+});

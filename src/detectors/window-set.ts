@@ -1,25 +1,48 @@
 // Owns the sequence database storage: a set of distinct length-k windows over dense syscall ids, held in
-// typed arrays. Windows are hashed with a rolling polynomial hash (mod 2^32, Math.imul) mixed by a
-// murmur finaliser, kept in an open-addressing table, and verified exactly against the stored window,
-// so a hash collision can never make a foreign window look normal. Each window also keeps how many
-// times it was seen in training (t-stide needs the counts).
+// typed arrays, with an exact integer key per window.
+//
+// Key: every call is encoded as v = id + 1 in b bits (b = the fewest bits that hold the largest id the
+// set stores, + 1 so that v = 0 never occurs in a stored key); a window is the k*b-bit string of its
+// codes, oldest call in the high bits, split into nl = ceil(k*b / 32) 32-bit lanes (lane 0 = lowest bits).
+// Sliding the window one call forward is a shift by b across the lanes plus a mask of the top lane, so a
+// scan updates the key in O(nl) integer ops per call. The key is exact (no hash is trusted): a window is
+// in the set iff its nl lanes equal a stored slot's lanes. ADFA-LD (< 255 ids, b = 8): k <= 4 is one lane,
+// k <= 8 two, k <= 12 three, k <= 16 four.
+//
+// Table: open addressing with linear probing over slots of nl ints, interleaved in one Int32Array (lane
+// stride 1, 2, then nl), so one probe reads the whole key from one cache line (a 3-lane slot straddles two
+// lines 1 time in 8). The table holds keys only, which keeps it small enough for the L2 cache at ADFA-LD
+// sizes; the window's index (for counts and t-stide's rarity flags) is in a parallel array read on a hit
+// only. Slot = multiply-shift hash of the lanes (one Math.imul per lane, top bits). Lane 0 of a stored key
+// is never 0 (its lowest code is >= 1), so lane 0 = 0 marks an empty slot. The load factor stays <= 1/2.
+//
+// Ids the key cannot hold (negative, or >= 2^b - 1) are never stored: a test call holding one gets code 0,
+// which no stored key has in any position, so its windows cannot match (the probe tests for an empty slot
+// before comparing, so even an all-zero query key is absent). Training an id above the current b re-encodes the set with more bits (a rare
+// rebuild: at most log2 of the alphabet size times). Windows are also kept in insertion order (arena,
+// k ints each) with how many times each was seen in training (t-stide needs the counts), so indices are
+// stable and a model file can store them.
+//
+// API note (issue 11): findHashed/addHashed keep their signatures but ignore the hash argument (keys are
+// exact); hashWindow/powB remain for callers' own caches. New: find, signalInto (no allocation),
+// lookupAll(calls, out?), bitsPerCall, lanes, and the constructor's optional maxId hint.
 
+const MAX_BITS = 30;
+/** Odd multipliers of the multiply-shift hash, one per lane (lanes 5+ reuse them in turn). */
+const MUL = [0x9e3779b1 | 0, 0x85ebca77 | 0, 0xc2b2ae3d | 0, 0x27d4eb2f | 0] as const;
+const M0 = MUL[0];
+const M1 = MUL[1];
+const M2 = MUL[2];
+const M3 = MUL[3];
+
+// The polynomial rolling hash below is no longer used by WindowSet itself; it stays exported for callers
+// that hash windows for their own caches (hamming, profiles).
 const B = 0x01000193; // FNV prime: odd, so multiplication mod 2^32 is invertible.
-const EMPTY = 0;
 
 export function powB(k: number): number {
   let p = 1;
   for (let i = 0; i < k - 1; i++) p = Math.imul(p, B);
   return p;
-}
-
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
 }
 
 /** Polynomial hash of seq[start .. start+k). */
@@ -29,57 +52,102 @@ export function hashWindow(seq: ArrayLike<number>, start: number, k: number): nu
   return h;
 }
 
+/** Bits per call code for a largest id: codes are id + 1, so the bit length of maxId + 1 (at least 1). */
+export function bitsForMaxId(maxId: number): number {
+  const v = Math.max(1, maxId + 1);
+  return 32 - Math.clz32(v);
+}
+
+/** Windows per block of the blocked scans, and their scratch (module-level: no allocation per call). */
+const BLOCK = 256;
+const SCRATCH0 = new Int32Array(BLOCK);
+const SCRATCH1 = new Int32Array(BLOCK);
+const SCRATCH_H = new Int32Array(BLOCK);
+
+function log2(x: number): number {
+  return 31 - Math.clz32(x);
+}
+
+/** Lane j's mask for a key of nl lanes whose top lane has mask top: all bits, the top mask, or 0 (unused). */
+function laneMask(j: number, nl: number, top: number): number {
+  return j < nl - 1 ? -1 : j === nl - 1 ? top : 0;
+}
+
 export class WindowSet {
   readonly k: number;
+  /** Kept for callers of the old rolling-hash API (hashWindow/powB); not used by the set. */
+  readonly bk1: number;
+  /** Bits per call code. */
+  private b = 1;
+  /** Lanes per key (= ints per slot). */
+  private nl = 1;
+  /** Mask of the top lane's k*b - 32*(nl-1) bits. */
+  private topMask = 0;
+  /** Largest code that fits: ids 0 .. maxV-1 encode (code = id + 1). */
+  private maxV = 1;
+  /** Keys, nl ints per slot; lane 0 = 0: empty. */
+  private slots: Int32Array;
+  /** Slot -> window index (valid where the slot is occupied). */
+  private slotIdx: Int32Array;
+  /** Table capacity - 1 (slots). */
+  private mask: number;
+  /** 32 - log2(capacity): the multiply-shift keeps the top bits. */
+  private shift: number;
   /** Stored windows, k ints each, in insertion order. */
   private arena: Int32Array;
   private counts: Float64Array;
-  private hashes: Int32Array;
-  /** Slot -> window index + 1 (0 = empty). */
-  private table: Int32Array;
-  private mask: number;
   private n = 0;
   private total = 0;
-  /** B^(k-1), to remove the outgoing call from a rolling hash. */
-  readonly bk1: number;
-  /**
-   * Exact packed keys, slot-parallel to `table` (-1 = empty): window w packs to sum w[j] * R^(k-1-j),
-   * an integer < R^k <= 2^53, so a Float64 holds it exactly and one load + one compare replaces the
-   * hashes[] check and the k-compare against the arena. Null once a stored id does not fit (id >= R-1).
-   */
-  private keys: Float64Array | null;
-  /** Radix of the packed keys: floor(2^(53/k)); ids >= R-1 map to the sentinel R-1, never stored. */
-  private readonly radix: number;
-  private readonly radixK1: number;
+  /** Scratch key of the generic paths. */
+  private kb: Int32Array = new Int32Array(1);
 
-  constructor(k: number, initialCapacity = 1024) {
+  /**
+   * @param initialCapacity windows the set holds before it first grows (sizing it from the training
+   *   length, e.g. the number of training windows, avoids every rehash).
+   * @param maxId largest id expected (sets the bits per call up front; larger ids still work, by a rebuild).
+   */
+  constructor(k: number, initialCapacity = 1024, maxId = 0) {
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`window length k must be a positive integer, got ${k}`);
     this.k = k;
     this.bk1 = powB(k);
-    // Window storage is a power of two and the table twice that, so growth keeps the mask valid.
     let windows = 8;
     while (windows < initialCapacity) windows *= 2;
     const cap = windows * 2;
-    this.table = new Int32Array(cap);
-    this.mask = cap - 1;
     this.arena = new Int32Array(windows * k);
-    this.hashes = new Int32Array(windows);
     this.counts = new Float64Array(windows);
-    this.radix = Math.floor(2 ** (53 / k));
-    this.radixK1 = this.radix ** (k - 1);
-    this.keys = new Float64Array(cap).fill(-1);
+    this.slots = new Int32Array(0);
+    this.slotIdx = new Int32Array(0);
+    this.mask = 0;
+    this.shift = 0;
+    this.layout(bitsForMaxId(Math.max(0, maxId)), cap);
   }
 
-  /** Packed key of seq[start..start+k), or -1 when a call does not fit the radix. */
-  private packKey(seq: ArrayLike<number>, start: number): number {
-    const R = this.radix;
-    let key = 0;
-    for (let j = 0; j < this.k; j++) {
-      const x = seq[start + j]!;
-      if (x < 0 || x >= R - 1) return -1;
-      key = key * R + x;
+  /** Sets the key layout for b bits per call and an empty table of cap slots. */
+  private layout(b: number, cap: number): void {
+    if (b > MAX_BITS) throw new RangeError(`a syscall id needs ${b} bits; a window set holds ids up to 2^${MAX_BITS} - 2`);
+    const bits = this.k * b;
+    const nl = Math.ceil(bits / 32);
+    const topBits = bits - 32 * (nl - 1);
+    this.b = b;
+    this.nl = nl;
+    this.topMask = topBits === 32 ? -1 : (1 << topBits) - 1;
+    this.maxV = 2 ** b - 1;
+    this.slots = new Int32Array(cap * nl);
+    this.slotIdx = new Int32Array(cap);
+    this.mask = cap - 1;
+    this.shift = 32 - log2(cap);
+    if (this.kb.length !== nl) this.kb = new Int32Array(nl);
+  }
+
+  /** Re-inserts every stored window (after a layout change: more bits or a bigger table). */
+  private rebuild(b: number, cap: number): void {
+    this.layout(b, cap);
+    const k = this.k;
+    const kb = new Int32Array(this.nl); // not this.kb: addTrace's generic rolling key may live there
+    for (let i = 0; i < this.n; i++) {
+      this.keyInto(this.arena, i * k, kb);
+      this.insertSlot(kb, this.probe(kb), i);
     }
-    return key;
   }
 
   /** Number of distinct windows. */
@@ -92,9 +160,19 @@ export class WindowSet {
     return this.total;
   }
 
+  /** Bits per call code in the keys (ids up to 2^bits - 2). */
+  get bitsPerCall(): number {
+    return this.b;
+  }
+
+  /** 32-bit lanes per window key. */
+  get lanes(): number {
+    return this.nl;
+  }
+
   /** Bytes held by the typed arrays of this set (capacity, not just the used part). */
   get bytes(): number {
-    return this.arena.byteLength + this.hashes.byteLength + this.table.byteLength + this.counts.byteLength + (this.keys?.byteLength ?? 0);
+    return this.slots.byteLength + this.slotIdx.byteLength + this.arena.byteLength + this.counts.byteLength;
   }
 
   /** Bytes needed for the distinct windows alone (k int32 each), the size a compact model file needs. */
@@ -102,97 +180,236 @@ export class WindowSet {
     return this.n * this.k * 4;
   }
 
-  private grow(): void {
-    const cap = this.hashes.length * 2;
-    const arena = new Int32Array(cap * this.k);
-    arena.set(this.arena);
-    this.arena = arena;
-    const hashes = new Int32Array(cap);
-    hashes.set(this.hashes);
-    this.hashes = hashes;
-    const counts = new Float64Array(cap);
-    counts.set(this.counts);
-    this.counts = counts;
-    const tcap = cap * 2;
-    this.table = new Int32Array(tcap);
-    this.mask = tcap - 1;
-    const keys = this.keys !== null ? new Float64Array(tcap).fill(-1) : null;
-    for (let i = 0; i < this.n; i++) {
-      let slot = mix(this.hashes[i]!) & this.mask;
-      while (this.table[slot] !== EMPTY) slot = (slot + 1) & this.mask;
-      this.table[slot] = i + 1;
-      if (keys !== null) keys[slot] = this.packKey(this.arena, i * this.k);
+  /** Key lanes of seq[start..start+k) into out; false when a call does not fit the key (then absent). */
+  private keyInto(seq: ArrayLike<number>, start: number, out: Int32Array): boolean {
+    const nl = this.nl;
+    const b = this.b;
+    const cb = 32 - b;
+    const top = this.topMask;
+    const maxV = this.maxV;
+    out.fill(0);
+    let ok = true;
+    for (let j = 0; j < this.k; j++) {
+      const x = seq[start + j]!;
+      let v = x + 1;
+      if (!(x >= 0 && v <= maxV)) {
+        ok = false;
+        v = 0;
+      }
+      for (let l = nl - 1; l > 0; l--) out[l] = (out[l]! << b) | (out[l - 1]! >>> cb);
+      out[0] = (out[0]! << b) | v;
+      out[nl - 1] = out[nl - 1]! & top;
     }
-    this.keys = keys;
+    return ok;
   }
 
-  private same(idx: number, seq: ArrayLike<number>, start: number): boolean {
-    const k = this.k;
-    const base = idx * k;
-    const arena = this.arena;
-    for (let j = 0; j < k; j++) if (arena[base + j] !== seq[start + j]) return false;
-    return true;
+  private hashKey(key: Int32Array): number {
+    let h = 0;
+    for (let l = 0; l < this.nl; l++) h = (h + Math.imul(key[l]!, MUL[l & 3]!)) | 0;
+    return h >>> this.shift;
   }
 
-  /** Index of the window seq[start..start+k) with precomputed hash h, or -1. */
-  findHashed(seq: ArrayLike<number>, start: number, h: number): number {
-    const table = this.table;
+  /** Slot holding key, or -(empty slot + 1) where it would go. */
+  private probe(key: Int32Array): number {
+    const slots = this.slots;
+    const nl = this.nl;
     const mask = this.mask;
-    let slot = mix(h) & mask;
+    let s = this.hashKey(key);
     for (;;) {
-      const e = table[slot]!;
-      if (e === EMPTY) return -1;
-      const idx = e - 1;
-      if (this.hashes[idx] === h && this.same(idx, seq, start)) return idx;
-      slot = (slot + 1) & mask;
+      const base = s * nl;
+      const a = slots[base]!;
+      if (a === 0) return -(s + 1);
+      if (a === key[0]) {
+        let l = 1;
+        while (l < nl && slots[base + l] === key[l]) l++;
+        if (l === nl) return s;
+      }
+      s = (s + 1) & mask;
     }
+  }
+
+  private insertSlot(key: Int32Array, p: number, idx: number): void {
+    const s = -p - 1;
+    const base = s * this.nl;
+    for (let l = 0; l < this.nl; l++) this.slots[base + l] = key[l]!;
+    this.slotIdx[s] = idx;
+  }
+
+  /** Index of the window seq[start..start+k), or -1. */
+  find(seq: ArrayLike<number>, start = 0): number {
+    if (!this.keyInto(seq, start, this.kb)) return -1;
+    const p = this.probe(this.kb);
+    return p >= 0 ? this.slotIdx[p]! : -1;
+  }
+
+  /** Old API: index of the window seq[start..start+k), or -1. The hash argument is ignored (keys are exact). */
+  findHashed(seq: ArrayLike<number>, start: number, _h?: number): number {
+    return this.find(seq, start);
   }
 
   has(seq: ArrayLike<number>, start = 0): boolean {
-    return this.findHashed(seq, start, hashWindow(seq, start, this.k)) >= 0;
+    return this.find(seq, start) >= 0;
   }
 
-  /** Adds one occurrence of the window; returns true when it was new. */
-  addHashed(seq: ArrayLike<number>, start: number, h: number, times = 1): boolean {
-    this.total += times;
-    const found = this.findHashed(seq, start, h);
-    if (found >= 0) {
-      this.counts[found] = this.counts[found]! + times;
-      return false;
-    }
-    if ((this.n + 1) * 2 > this.table.length || this.n === this.hashes.length) this.grow();
+  /** Makes room for ids up to maxId (more bits per call: a rebuild). */
+  private fitId(maxId: number): void {
+    if (maxId + 1 > this.maxV) this.rebuild(bitsForMaxId(maxId), this.mask + 1);
+  }
+
+  /** Doubles the window storage and the table. */
+  private growWindows(): void {
+    const cap = (this.mask + 1) * 2;
+    const windows = cap / 2;
+    const arena = new Int32Array(windows * this.k);
+    arena.set(this.arena);
+    this.arena = arena;
+    const counts = new Float64Array(windows);
+    counts.set(this.counts);
+    this.counts = counts;
+    this.rebuild(this.b, cap);
+  }
+
+  private full(): boolean {
+    return (this.n + 1) * 2 > this.mask + 1 || this.n === this.counts.length;
+  }
+
+  /** Stores a new window (its calls at seq[start..]) in empty slot s; returns its index. */
+  private append(seq: ArrayLike<number>, start: number, times: number): number {
     const idx = this.n++;
     const k = this.k;
-    for (let j = 0; j < k; j++) this.arena[idx * k + j] = seq[start + j]!;
-    this.hashes[idx] = h;
+    const arena = this.arena;
+    for (let j = 0; j < k; j++) arena[idx * k + j] = seq[start + j]!;
     this.counts[idx] = times;
-    let slot = mix(h) & this.mask;
-    while (this.table[slot] !== EMPTY) slot = (slot + 1) & this.mask;
-    this.table[slot] = idx + 1;
-    if (this.keys !== null) {
-      const key = this.packKey(seq, start);
-      if (key < 0) this.keys = null; // an id too large for the radix: the generic path from now on
-      else this.keys[slot] = key;
+    return idx;
+  }
+
+  /** Adds the window whose key is in kb (seq[start..] holds its calls); returns true when it was new. */
+  private addKey(kb: Int32Array, seq: ArrayLike<number>, start: number, times: number): boolean {
+    this.total += times;
+    let p = this.probe(kb);
+    if (p >= 0) {
+      const idx = this.slotIdx[p]!;
+      this.counts[idx] = this.counts[idx]! + times;
+      return false;
     }
+    if (this.full()) {
+      this.growWindows();
+      p = this.probe(kb);
+    }
+    this.insertSlot(kb, p, this.append(seq, start, times));
     return true;
   }
 
+  /** Adds one occurrence of the window seq[start..start+k) (ids must be >= 0); returns true when it was new. */
   add(seq: ArrayLike<number>, start = 0, times = 1): boolean {
-    return this.addHashed(seq, start, hashWindow(seq, start, this.k), times);
+    let max = 0;
+    for (let j = 0; j < this.k; j++) {
+      const x = seq[start + j]!;
+      if (!(x >= 0) || !Number.isInteger(x)) throw new RangeError(`syscall id ${x} is not a non-negative integer`);
+      if (x > max) max = x;
+    }
+    this.fitId(max);
+    this.keyInto(seq, start, this.kb);
+    return this.addKey(this.kb, seq, start, times);
   }
 
-  /** Adds every window of a trace; returns how many were new. */
-  addTrace(calls: Int32Array): number {
+  /** Old API: add with a precomputed hash, which is ignored (keys are exact). */
+  addHashed(seq: ArrayLike<number>, start: number, _h?: number, times = 1): boolean {
+    return this.add(seq, start, times);
+  }
+
+  /** Adds every window of a trace (ids must be >= 0); returns how many were new. */
+  addTrace(calls: ArrayLike<number>): number {
     const k = this.k;
     const L = calls.length;
     if (L < k) return 0;
+    let max = 0;
+    let min = 0;
+    for (let i = 0; i < L; i++) {
+      const x = calls[i]!;
+      if (x > max) max = x;
+      else if (x < min) min = x;
+    }
+    if (min < 0) throw new RangeError(`syscall id ${min} is negative: a window set stores ids >= 0 only`);
+    this.fitId(max);
+    return this.nl <= 4 ? this.addTrace4(calls) : this.addTraceN(calls);
+  }
+
+  /** addTrace for keys of up to 4 lanes, held in locals (the layout cannot change during a trace). */
+  private addTrace4(calls: ArrayLike<number>): number {
+    const k = this.k;
+    const L = calls.length;
+    const b = this.b;
+    const cb = 32 - b;
+    const nl = this.nl;
+    const top = this.topMask;
+    const m1 = laneMask(1, nl, top);
+    const m2 = laneMask(2, nl, top);
+    const m3 = laneMask(3, nl, top);
+    const m0 = nl === 1 ? top : -1;
+    let l0 = 0;
+    let l1 = 0;
+    let l2 = 0;
+    let l3 = 0;
     let added = 0;
-    let h = hashWindow(calls, 0, k);
-    const bk1 = this.bk1;
+    for (let p = 0; p < L; p++) {
+      const v = calls[p]! + 1;
+      l3 = ((l3 << b) | (l2 >>> cb)) & m3;
+      l2 = ((l2 << b) | (l1 >>> cb)) & m2;
+      l1 = ((l1 << b) | (l0 >>> cb)) & m1;
+      l0 = ((l0 << b) | v) & m0;
+      if (p < k - 1) continue;
+      this.total++;
+      const slots = this.slots;
+      const mask = this.mask;
+      let s = (Math.imul(l0, M0) + Math.imul(l1, M1) + Math.imul(l2, M2) + Math.imul(l3, M3)) >>> this.shift;
+      for (;;) {
+        const base = s * nl;
+        const a = slots[base]!;
+        if (a === 0) break;
+        if (a === l0 && (nl < 2 || slots[base + 1] === l1) && (nl < 3 || slots[base + 2] === l2) && (nl < 4 || slots[base + 3] === l3)) break;
+        s = (s + 1) & mask;
+      }
+      if (slots[s * nl] !== 0) {
+        const idx = this.slotIdx[s]!;
+        this.counts[idx] = this.counts[idx]! + 1;
+        continue;
+      }
+      if (this.full()) {
+        this.total--;
+        const kb = this.kb;
+        this.keyInto(calls, p - k + 1, kb);
+        this.addKey(kb, calls, p - k + 1, 1); // grows, then inserts
+        added++;
+        continue;
+      }
+      const base = s * nl;
+      slots[base] = l0;
+      if (nl > 1) slots[base + 1] = l1;
+      if (nl > 2) slots[base + 2] = l2;
+      if (nl > 3) slots[base + 3] = l3;
+      this.slotIdx[s] = this.append(calls, p - k + 1, 1);
+      added++;
+    }
+    return added;
+  }
+
+  /** addTrace for keys of any width (generic scratch key). */
+  private addTraceN(calls: ArrayLike<number>): number {
+    const k = this.k;
+    const L = calls.length;
+    const kb = this.kb;
+    this.keyInto(calls, 0, kb);
+    let added = 0;
     for (let i = 0; ; i++) {
-      if (this.addHashed(calls, i, h)) added++;
+      if (this.addKey(kb, calls, i, 1)) added++;
       if (i + k >= L) break;
-      h = (Math.imul(h - Math.imul(calls[i]!, bk1), B) + calls[i + k]!) | 0;
+      const b = this.b;
+      const cb = 32 - b;
+      const nl = this.nl;
+      for (let l = nl - 1; l > 0; l--) kb[l] = (kb[l]! << b) | (kb[l - 1]! >>> cb);
+      kb[0] = (kb[0]! << b) | (calls[i + k]! + 1);
+      kb[nl - 1] = kb[nl - 1]! & this.topMask;
     }
     return added;
   }
@@ -215,96 +432,210 @@ export class WindowSet {
   static fromExport(k: number, windows: Int32Array, counts: Float64Array): WindowSet {
     const n = counts.length;
     if (windows.length !== n * k) throw new RangeError(`window array holds ${windows.length} ints, expected ${n} x ${k}`);
-    const s = new WindowSet(k, Math.max(16, n));
+    let maxId = 0;
+    for (let i = 0; i < windows.length; i++) if (windows[i]! > maxId) maxId = windows[i]!;
+    const s = new WindowSet(k, Math.max(16, n), maxId);
     for (let i = 0; i < n; i++) s.add(windows, i * k, counts[i]!);
     return s;
   }
 
   /**
-   * Mismatch signal of a trace: out[i] = 1 when window i is absent. Length max(0, L-k+1).
-   * This is the hot path: one rolling-hash update, one probe and one k-compare per window.
+   * Mismatch signal of a trace: out[i] = 1 when window i is absent. Length max(0, L-k+1). Writes into
+   * `out` when it is long enough (no allocation but the returned view), else into a new array.
    */
-  mismatches(calls: Int32Array, out?: Uint8Array): Uint8Array {
-    const k = this.k;
+  mismatches(calls: ArrayLike<number>, out?: Uint8Array): Uint8Array {
     const L = calls.length;
-    const nw = L >= k ? L - k + 1 : 0;
+    const nw = L >= this.k ? L - this.k + 1 : 0;
     const sig = out && out.length >= nw ? out.subarray(0, nw) : new Uint8Array(nw);
-    if (nw === 0) return sig;
-    if (this.keys !== null) {
-      this.packedSignal(calls, sig, null);
-      return sig;
-    }
-    const bk1 = this.bk1;
-    let h = hashWindow(calls, 0, k);
-    for (let i = 0; ; i++) {
-      sig[i] = this.findHashed(calls, i, h) < 0 ? 1 : 0;
-      if (i + k >= L) break;
-      h = (Math.imul(h - Math.imul(calls[i]!, bk1), B) + calls[i + k]!) | 0;
-    }
+    this.signalInto(calls, 0, L, sig, 0);
     return sig;
   }
 
+  /**
+   * The hot path. Mismatch signal of the windows of calls[from..to) into out[at ..]: 1 = absent.
+   * Returns the number of windows written, max(0, to-from-k+1). No allocation.
+   */
+  signalInto(calls: ArrayLike<number>, from: number, to: number, out: Uint8Array, at = 0): number {
+    const k = this.k;
+    const nw = to - from >= k ? to - from - k + 1 : 0;
+    if (nw === 0) return 0;
+    if (this.nl === 1) this.scan1(calls, from, nw, out, at);
+    else if (this.nl === 2) this.scan2(calls, from, nw, out, at);
+    else if (this.nl <= 4) this.scan4(calls, from, nw, out, null, at);
+    else this.scanN(calls, from, nw, out, null, at);
+    return nw;
+  }
+
   /** Index of every window of a trace in this set (-1 when absent); t-stide derives rarity from it. */
-  lookupAll(calls: Int32Array): Int32Array {
+  lookupAll(calls: ArrayLike<number>, out?: Int32Array): Int32Array {
     const k = this.k;
     const L = calls.length;
     const nw = L >= k ? L - k + 1 : 0;
-    const out = new Int32Array(nw);
-    if (nw === 0) return out;
-    if (this.keys !== null) {
-      this.packedSignal(calls, null, out);
-      return out;
+    const res = out && out.length >= nw ? out.subarray(0, nw) : new Int32Array(nw);
+    if (nw === 0) return res;
+    if (this.nl <= 4) this.scan4(calls, 0, nw, null, res, 0);
+    else this.scanN(calls, 0, nw, null, res, 0);
+    return res;
+  }
+
+  private scan1(calls: ArrayLike<number>, from: number, nw: number, out: Uint8Array, at: number): void {
+    const k = this.k;
+    const b = this.b;
+    const top = this.topMask;
+    const maxV = this.maxV;
+    const slots = this.slots;
+    const mask = this.mask;
+    const shift = this.shift;
+    let l0 = 0;
+    const end = nw + k - 1;
+    for (let p = 0; p < end; p++) {
+      const x = calls[from + p]!;
+      const v = x >>> 0 < maxV ? x + 1 : 0;
+      l0 = ((l0 << b) | v) & top;
+      const i = p - k + 1;
+      if (i < 0) continue;
+      let s = Math.imul(l0, M0) >>> shift;
+      for (;;) {
+        const a = slots[s]!;
+        if (a === 0) {
+          out[at + i] = 1;
+          break;
+        }
+        if (a === l0) {
+          out[at + i] = 0;
+          break;
+        }
+        s = (s + 1) & mask;
+      }
     }
-    const bk1 = this.bk1;
-    let h = hashWindow(calls, 0, k);
-    for (let i = 0; ; i++) {
-      out[i] = this.findHashed(calls, i, h);
-      if (i + k >= L) break;
-      h = (Math.imul(h - Math.imul(calls[i]!, bk1), B) + calls[i + k]!) | 0;
-    }
-    return out;
   }
 
   /**
-   * The packed-key scan behind mismatches (sig: 1 = absent) and lookupAll (idx: window index or -1):
-   * a rolling hash picks the slot, a rolling exact key is compared with keys[slot]. Calls that do not
-   * fit the radix become the sentinel R-1, which no stored key holds, so their windows are absent.
+   * Two lanes (the common case: k <= 8 over < 255 ids). Works in blocks: first the keys and home slots
+   * of up to BLOCK windows (pure arithmetic), then the probes, whose loads are independent of each
+   * other, so the CPU overlaps their cache misses instead of waiting on each in turn.
    */
-  private packedSignal(calls: Int32Array, sig: Uint8Array | null, idx: Int32Array | null): void {
+  private scan2(calls: ArrayLike<number>, from: number, nw: number, out: Uint8Array, at: number): void {
     const k = this.k;
-    const L = calls.length;
-    const keys = this.keys!;
-    const table = this.table;
+    const b = this.b;
+    const cb = 32 - b;
+    const top = this.topMask;
+    const maxV = this.maxV;
+    const slots = this.slots;
     const mask = this.mask;
-    const bk1 = this.bk1;
-    const R = this.radix;
-    const S = R - 1;
-    const RK1 = this.radixK1;
-    let h = hashWindow(calls, 0, k);
-    let key = 0;
-    for (let j = 0; j < k; j++) {
-      const x = calls[j]!;
-      key = key * R + (x >= 0 && x < S ? x : S);
+    const shift = this.shift;
+    const K0 = SCRATCH0;
+    const K1 = SCRATCH1;
+    const H = SCRATCH_H;
+    let l0 = 0;
+    let l1 = 0;
+    for (let p = 0; p < k - 1; p++) {
+      const x = calls[from + p]!;
+      const v = x >>> 0 < maxV ? x + 1 : 0;
+      l1 = ((l1 << b) | (l0 >>> cb)) & top;
+      l0 = (l0 << b) | v;
     }
-    for (let i = 0; ; i++) {
-      let slot = mix(h) & mask;
+    for (let i0 = 0; i0 < nw; i0 += BLOCK) {
+      const n = Math.min(BLOCK, nw - i0);
+      for (let j = 0; j < n; j++) {
+        const p = i0 + j + k - 1;
+        const x = calls[from + p]!;
+        const v = x >>> 0 < maxV ? x + 1 : 0;
+        l1 = ((l1 << b) | (l0 >>> cb)) & top;
+        l0 = (l0 << b) | v;
+        K0[j] = l0;
+        K1[j] = l1;
+        H[j] = (Math.imul(l0, M0) + Math.imul(l1, M1)) >>> shift;
+      }
+      for (let j = 0; j < n; j++) {
+        let s = H[j]!;
+        let miss = 1;
+        const a0 = K0[j]!;
+        const a1 = K1[j]!;
+        for (;;) {
+          const base = s << 1;
+          const a = slots[base]!;
+          if (a === 0) break; // first: an all-foreign query (lanes 0) must not match an empty slot
+          if (a === a0 && slots[base + 1] === a1) {
+            miss = 0;
+            break;
+          }
+          s = (s + 1) & mask;
+        }
+        out[at + i0 + j] = miss;
+      }
+    }
+  }
+
+  /** Keys of 1-4 lanes in locals: sig[at+i] = 1 when absent, or idx[at+i] = window index / -1. */
+  private scan4(calls: ArrayLike<number>, from: number, nw: number, sig: Uint8Array | null, idx: Int32Array | null, at: number): void {
+    const k = this.k;
+    const b = this.b;
+    const cb = 32 - b;
+    const nl = this.nl;
+    const top = this.topMask;
+    const m0 = nl === 1 ? top : -1;
+    const m1 = laneMask(1, nl, top);
+    const m2 = laneMask(2, nl, top);
+    const m3 = laneMask(3, nl, top);
+    const maxV = this.maxV;
+    const slots = this.slots;
+    const slotIdx = this.slotIdx;
+    const mask = this.mask;
+    const shift = this.shift;
+    let l0 = 0;
+    let l1 = 0;
+    let l2 = 0;
+    let l3 = 0;
+    const end = nw + k - 1;
+    for (let p = 0; p < end; p++) {
+      const x = calls[from + p]!;
+      const v = x >>> 0 < maxV ? x + 1 : 0;
+      l3 = ((l3 << b) | (l2 >>> cb)) & m3;
+      l2 = ((l2 << b) | (l1 >>> cb)) & m2;
+      l1 = ((l1 << b) | (l0 >>> cb)) & m1;
+      l0 = ((l0 << b) | v) & m0;
+      const i = p - k + 1;
+      if (i < 0) continue;
       let found = -1;
+      let s = (Math.imul(l0, M0) + Math.imul(l1, M1) + Math.imul(l2, M2) + Math.imul(l3, M3)) >>> shift;
       for (;;) {
-        const kv = keys[slot]!;
-        if (kv === key) {
-          found = slot;
+        const base = s * nl;
+        const a = slots[base]!;
+        if (a === 0) break;
+        if (a === l0 && (nl < 2 || slots[base + 1] === l1) && (nl < 3 || slots[base + 2] === l2) && (nl < 4 || slots[base + 3] === l3)) {
+          found = slotIdx[s]!;
           break;
         }
-        if (kv === -1) break;
-        slot = (slot + 1) & mask;
+        s = (s + 1) & mask;
       }
-      if (sig !== null) sig[i] = found < 0 ? 1 : 0;
-      else idx![i] = found < 0 ? -1 : table[found]! - 1;
-      if (i + k >= L) break;
-      const x0 = calls[i]!;
-      const x1 = calls[i + k]!;
-      h = (Math.imul(h - Math.imul(x0, bk1), B) + x1) | 0;
-      key = (key - (x0 >= 0 && x0 < S ? x0 : S) * RK1) * R + (x1 >= 0 && x1 < S ? x1 : S);
+      if (sig !== null) sig[at + i] = found < 0 ? 1 : 0;
+      else idx![at + i] = found;
+    }
+  }
+
+  /** Generic scan (any lane count, scratch key): sig[at+i] = 1 when absent, or idx[at+i] = index / -1. */
+  private scanN(calls: ArrayLike<number>, from: number, nw: number, sig: Uint8Array | null, idx: Int32Array | null, at: number): void {
+    const k = this.k;
+    const b = this.b;
+    const cb = 32 - b;
+    const nl = this.nl;
+    const top = this.topMask;
+    const maxV = this.maxV;
+    const kb = this.kb;
+    kb.fill(0);
+    for (let p = 0; p < nw + k - 1; p++) {
+      const x = calls[from + p]!;
+      const v = x >>> 0 < maxV ? x + 1 : 0;
+      for (let l = nl - 1; l > 0; l--) kb[l] = (kb[l]! << b) | (kb[l - 1]! >>> cb);
+      kb[0] = (kb[0]! << b) | v;
+      kb[nl - 1] = kb[nl - 1]! & top;
+      const i = p - k + 1;
+      if (i < 0) continue;
+      const q = this.probe(kb);
+      const found = q >= 0 ? this.slotIdx[q]! : -1;
+      if (sig !== null) sig[at + i] = found < 0 ? 1 : 0;
+      else idx![at + i] = found;
     }
   }
 }

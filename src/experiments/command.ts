@@ -11,7 +11,7 @@ import { runExperiment } from './run.js';
 import { resolveDataDir } from '../datasets/registry.js';
 import { makeProgress } from '../report/progress.js';
 import { resultFiles } from '../report/results.js';
-import { writeResultDir } from '../report/write.js';
+import { assertReplaceable, resultDirIn, writeResultDir } from '../report/write.js';
 
 export function registerRunCommand(program: Command): void {
   program
@@ -24,8 +24,12 @@ export function registerRunCommand(program: Command): void {
     .option('-j, --jobs <n>', 'worker threads for cells (default: number of cores)', String(availableParallelism()))
     .option('--no-cache', 'ignore the scored-cell cache and recompute every cell')
     .option('--cache-dir <dir>', 'scored-cell cache folder (default: $STIDEBENCH_CACHE, then .cache/stidebench)')
-    .action(async (file: string, opts: { dataDir?: string; out: string; quiet?: boolean; jobs: string; cache: boolean; cacheDir?: string }) => {
+    .option('--strict', 'refuse registered data that fails its manifest checksums (default: a warning)')
+    .action(async (file: string, opts: { dataDir?: string; out: string; quiet?: boolean; jobs: string; cache: boolean; cacheDir?: string; strict?: boolean }) => {
       const exp = loadExperiment(file);
+      // Checked before any work: the results folder stays inside --out and never replaces a non-result folder.
+      const outDir = resultDirIn(opts.out, exp.name);
+      assertReplaceable(outDir);
       const dataDir = resolveDataDir(opts.dataDir);
       const jobs = Number(opts.jobs);
       if (!Number.isInteger(jobs) || jobs < 1) throw new InputError('option --jobs must be a positive integer', { text: opts.jobs });
@@ -37,9 +41,9 @@ export function registerRunCommand(program: Command): void {
         process.exit(130);
       };
       process.once('SIGINT', onSigint);
-      const result = await runExperiment(exp, { dataDir, progress: makeProgress(Boolean(opts.quiet)), jobs, cache });
+      const result = await runExperiment(exp, { dataDir, progress: makeProgress(Boolean(opts.quiet)), jobs, cache, strict: opts.strict });
+      for (const n of result.notes) process.stderr.write(`stidebench: warning: ${n}\n`);
       if (cache && !opts.quiet) process.stderr.write(`cache: ${cache.hits} cells reused, ${cache.misses} computed\n`);
-      const outDir = resolve(opts.out, exp.name);
       const shownFile = relative(process.cwd(), resolve(file)) || file;
       const files = await resultFiles(result, shownFile, dataDir, `stidebench run ${shownFile}`, { outDir });
       writeResultDir(outDir, files);

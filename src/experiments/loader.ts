@@ -2,6 +2,8 @@
 // error names the file, the field path and the line.
 
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { resolveInlinePaths } from '../prepare/inline.js';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { InputError } from '../errors.js';
 import type { z } from 'zod';
@@ -41,8 +43,14 @@ export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file
   return result.data;
 }
 
+/** Parses an experiment; inline datasets' relative paths are resolved against the file's folder. */
 export function parseExperiment(text: string, file: string): Experiment {
-  return parseYamlWith(experimentSchema, text, file);
+  const exp = parseYamlWith(experimentSchema, text, file);
+  const base = dirname(resolve(file));
+  for (const entry of exp.datasets) {
+    for (const part of [entry, ...entry.with]) if (part.inline !== undefined) part.inline = resolveInlinePaths(part.inline, base);
+  }
+  return exp;
 }
 
 export function loadExperiment(file: string): Experiment {

@@ -2,7 +2,10 @@
 // lengths, frames and thresholds. Ranges ({from, to, step}) expand to lists, so sweeps are first class.
 
 import { z } from 'zod';
-import { DETECTOR_KINDS, defaultLabel } from '../detectors/registry.js';
+import { InputError } from '../errors.js';
+import { defaultLabel, detectorKinds, hasDetector, resolveSpec } from '../detectors/registry.js';
+import { inlineDatasetSchema } from '../prepare/inline.js';
+import { split } from '../prepare/split-schema.js';
 
 const range = z
   .object({ from: z.number(), to: z.number(), step: z.number().positive().default(1) })
@@ -19,48 +22,7 @@ function listOrRange(item: z.ZodNumber) {
   });
 }
 
-/** How to draw traces from a pool: a named subset of the manifest, then a seeded fraction or count. */
-const selection = z
-  .object({
-    subset: z.string().optional(),
-    fraction: z.number().gt(0).max(1).optional(),
-    count: z.number().int().positive().optional(),
-    /** Take traces in file order instead of at random (with count or fraction). */
-    ordered: z.boolean().default(false),
-    /**
-     * What fraction/count counts and draws: single traces (processes), or whole source files, so every
-     * process of one recording lands on the same side of the split.
-     */
-    unit: z.enum(['trace', 'file']).default('trace'),
-  })
-  .strict()
-  .refine((s) => !(s.fraction !== undefined && s.count !== undefined), { message: 'give either fraction or count, not both' });
-
-export type Selection = z.infer<typeof selection>;
-
-const split = z
-  .object({
-    seed: z.number().int().default(1),
-    /** Normal traces to train on (default: all normal traces). */
-    train: selection.optional(),
-    /** Normal traces held out to calibrate thresholds (drawn from what training left). */
-    calibrate: selection.optional(),
-    /** Normal traces to test on (drawn from what training and calibration left; default: all of it). */
-    test: selection.optional(),
-    /** Attack traces to test on (default: all attack traces; include: false = none, e.g. for a background dataset). */
-    attack: z.object({ subset: z.string().optional(), include: z.boolean().default(true) }).strict().optional(),
-    /**
-     * Long normal traces are cut: the first `trainCalls` calls of every normal trace with at least
-     * `minLength` calls train, the rest is a normal test trace (Warrender 1999 trained xlock and named on
-     * the beginning of their long live traces). Cut traces never enter the random draws.
-     */
-    prefix: z.object({ minLength: z.number().int().positive(), trainCalls: z.number().int().positive() }).strict().optional(),
-    /** Traces with fewer calls are left out of every set and counted (Warrender drops 1-call traces). */
-    minLength: z.number().int().min(0).default(0),
-  })
-  .strict();
-
-export type Split = z.infer<typeof split>;
+export { selection, split, type Selection, type Split } from '../prepare/split-schema.js';
 
 /** Name mapping applied before encoding, so traces of different systems share one alphabet by name. */
 const mapNames = z.enum(['none', 'sunos-to-linux']).default('none');
@@ -68,6 +30,8 @@ const mapNames = z.enum(['none', 'sunos-to-linux']).default('none');
 const datasetPart = z
   .object({
     name: z.string().min(1),
+    /** Bring your own data: a folder/file/glob with label rules instead of a registered dataset (no manifest). */
+    inline: inlineDatasetSchema.optional(),
     split: split.default({ seed: 1, minLength: 0 } as never),
     mapNames,
   })
@@ -78,6 +42,8 @@ const datasetEntry = z
     name: z.string().min(1),
     /** Label used in result tables (default: the dataset name). */
     as: z.string().optional(),
+    /** Bring your own data: a folder/file/glob with label rules instead of a registered dataset (no manifest). */
+    inline: inlineDatasetSchema.optional(),
     split: split.default({ seed: 1, minLength: 0 } as never),
     mapNames,
     /**
@@ -89,29 +55,39 @@ const datasetEntry = z
   })
   .strict();
 
+/** One detector: a kind from the registry (src/detectors/registry.ts), its scope, resets and params. */
 const detector = z
   .object({
-    kind: z.enum(DETECTOR_KINDS),
+    kind: z.string().refine(hasDetector, { error: () => `unknown detector kind; expected one of ${detectorKinds().join(', ')}` }),
     scope: z.enum(['per-program', 'shared']).optional(),
     resetOn: z.array(z.string()).optional(),
-    /** Detector-specific settings (t-stide: rareFraction; hamming: minDistance ...), see src/detectors/registry.ts. */
-    params: z.record(z.string(), z.number()).optional(),
+    /** Detector-specific settings (t-stide: rareFraction; hamming: minDistance ...), checked by the kind's schema. */
+    params: z.record(z.string(), z.unknown()).optional(),
     /** Label used in result tables (default: kind/scope). */
     as: z.string().optional(),
   })
   .strict()
-  .transform((d) => {
-    const scope = d.kind === 'xenids' ? 'shared' : (d.scope ?? 'per-program');
-    const resetOn = d.kind === 'xenids' ? (d.resetOn ?? ['execve', 'execveat', 'vfork']) : [];
-    const params = d.params ?? {};
-    return { kind: d.kind, scope, resetOn, params, label: d.as ?? defaultLabel(d.kind, scope, params) } as const;
+  .transform((d, ctx) => {
+    try {
+      const spec = resolveSpec(d);
+      const params = spec.params ?? {};
+      return { kind: spec.kind, scope: spec.scope, resetOn: [...spec.resetOn], params, label: d.as ?? defaultLabel(spec.kind, spec.scope, params) };
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      ctx.addIssue({ code: 'custom', message: e.message });
+      return z.NEVER;
+    }
   });
 
 export type DetectorEntry = z.infer<typeof detector>;
 
 export const experimentSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore only (it names the results folder)'),
+    // A plain slug: it names the results folder, so it can never be '.', '..' or start with a dot or dash.
+    name: z
+      .string()
+      .max(100)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a plain slug: a letter or digit, then letters, digits, dot, dash or underscore (it names the results folder)'),
     description: z.string().default(''),
     datasets: z.array(datasetEntry).nonempty(),
     detectors: z.array(detector).nonempty(),

@@ -7,9 +7,10 @@ import { InputError } from '../errors.js';
 import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
 import { resolveTable } from '../traces/syscalls/index.js';
 import type { Label, SyscallTable } from '../traces/trace.js';
-import { loadModel, saveModel, trainFromFiles, type DetectorKind } from './model-file.js';
+import { loadModel, saveModel, trainFromFiles } from './model-file.js';
+import { onlineKinds, parseParamOptions } from '../detectors/registry.js';
 import { record, type RecordBackend } from './record.js';
-import { watch, type AlarmAction, type WatchSource } from './watch.js';
+import { EXIT_LOST, openEvents, watch, type AlarmAction, type WatchBackend, type WatchSource } from './watch.js';
 import type { TraceFormat } from '../traces/readers/index.js';
 import type { DbScope } from '../detectors/types.js';
 
@@ -33,13 +34,15 @@ interface RecordFlags {
   program?: string;
   family?: string;
   backend: RecordBackend;
+  allowLoss?: boolean;
 }
 
 interface TrainFlags {
   data: string[];
   format: TraceFormat | 'auto';
-  detector: DetectorKind;
+  detector: string;
   scope?: DbScope;
+  param: string[];
   k: number;
   label?: Label;
   program?: string;
@@ -54,7 +57,11 @@ interface WatchFlags {
   threshold?: number;
   json?: boolean;
   onAlarm: AlarmAction;
-  pid?: number;
+  pid?: number[];
+  cgroup?: string;
+  backend: WatchBackend;
+  events?: string;
+  allowLoss?: boolean;
   input?: string;
   format: 'auto' | 'strace' | 'unm';
   table?: string;
@@ -73,6 +80,7 @@ export function registerLiveCommands(program: Command): void {
     .option('--program <name>', 'program name for the sidecar (default: basename of CMD)')
     .option('--family <name>', 'attack family for the sidecar')
     .addOption(new Option('--backend <backend>', 'tracer').choices(['strace', 'bpftrace']).default('strace'))
+    .option('--allow-loss', 'exit with the command\'s status even when the tracer lost events (they are still reported)')
     .argument('<cmd...>', 'command and its arguments (put them after --)')
     .passThroughOptions()
     .addHelpText(
@@ -81,8 +89,11 @@ export function registerLiveCommands(program: Command): void {
 The command runs as an argument vector (no shell) with the terminal's stdio, under
   strace -f -qq -s 32 -o FILE -- CMD ARGS...
 or, with --backend bpftrace, a raw_syscalls tracepoint filtered to the command's process tree
-("tid number" lines, Linux x86_64 numbers). FILE and FILE.meta.json appear atomically at the end.
-Exit status: the command's (128 + signal number when a signal killed it).`,
+("tid number" lines, Linux x86_64 numbers; tracefs is mounted when missing). FILE and FILE.meta.json
+appear atomically at the end. bpftrace can lose events when its buffer overflows: the count is in the
+sidecar (lostEvents) and on stderr.
+Exit status: the command's (128 + signal number when a signal killed it); ${EXIT_LOST} when the tracer lost
+events (unless --allow-loss).`,
     )
     .action(async (cmd: string[], flags: RecordFlags) => {
       const r = await record({
@@ -93,17 +104,21 @@ Exit status: the command's (128 + signal number when a signal killed it).`,
         family: flags.family ?? null,
         backend: flags.backend,
       });
-      process.stderr.write(`stidebench: recorded ${r.tracePath} (exit status ${r.exitStatus}, sidecar ${r.metaPath})\n`);
-      process.exitCode = r.exitStatus;
+      process.stderr.write(`stidebench: recorded ${r.tracePath} (exit status ${r.exitStatus}, ${r.lostEvents} events lost, sidecar ${r.metaPath})\n`);
+      if (r.lostEvents > 0) {
+        process.stderr.write(`stidebench: warning: the tracer lost ${r.lostEvents} events: the trace is incomplete\n`);
+      }
+      process.exitCode = r.lostEvents > 0 && !flags.allowLoss ? EXIT_LOST : r.exitStatus;
     });
 
   program
     .command('train')
-    .description('train a stide/xenids model from normal traces and save it (compact binary, checksummed)')
+    .description('train a model (any detector with an online form) from normal traces and save it (compact binary, checksummed)')
     .requiredOption('--data <path...>', 'trace files or folders of recordings (sidecars give labels/programs)')
     .addOption(new Option('--format <format>', 'trace format').choices(['auto', 'strace', 'unm', 'adfa', 'csv']).default('auto'))
-    .addOption(new Option('--detector <kind>', 'detector').choices(['stide', 'xenids']).default('xenids'))
-    .addOption(new Option('--scope <scope>', 'stide database scope (xenids: always shared)').choices(['per-program', 'shared']))
+    .addOption(new Option('--detector <kind>', 'detector').choices(onlineKinds()).default('xenids'))
+    .addOption(new Option('--scope <scope>', "database scope (default: the detector's; xenids: always shared)").choices(['per-program', 'shared']))
+    .option('--param <name=value>', 'detector param, repeatable (e.g. minDistance=2 for hamming)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('-k, --k <n>', 'window length', positiveInt('k'), 6)
     .addOption(new Option('--label <label>', 'label of files without a sidecar (only normal traces train)').choices(['normal', 'attack']))
     .option('--program <name>', 'program of files without a sidecar')
@@ -122,6 +137,7 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
         format: flags.format,
         detector: flags.detector,
         scope: flags.scope,
+        params: parseParamOptions(flags.param),
         k: flags.k,
         label: flags.label,
         program: flags.program,
@@ -129,12 +145,11 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
       });
       for (const w of warnings) process.stderr.write(`stidebench: warning: ${w}\n`);
       saveModel(flags.output, model);
-      let windows = 0;
-      for (const db of model.dbs.values()) windows += db.size;
       const t = model.training;
+      const dbs = model.config.scope === 'shared' ? 1 : Object.keys(t.tracesPerProgram).length;
       process.stdout.write(
         `trained ${model.config.kind} (k=${model.config.k}, ${model.config.scope}) on ${t.traces} traces / ${t.calls} calls ` +
-          `from ${t.files} files (${t.skippedFiles} non-normal skipped): ${model.dbs.size} database(s), ${windows} windows, ` +
+          `from ${t.files} files (${t.skippedFiles} non-normal skipped): ${dbs} database(s), DB size ${model.detector.dbSize}, ` +
           `${model.alphabet.size} syscall names -> ${flags.output}\n`,
       );
     });
@@ -142,14 +157,18 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
   program
     .command('watch')
     .description('online detection with a saved model on a live command, a running pid, or a trace file/stdin')
-    .usage('--model MODEL [options] (-- CMD [ARGS...] | --pid PID | --input FILE|-)')
+    .usage('--model MODEL [options] (-- CMD [ARGS...] | --pid PID... | --cgroup PATH | --input FILE|-)')
     .requiredOption('--model <file>', 'model written by `stidebench train`')
     .option('--frame <n>', 'locality frame (windows)', positiveInt('frame'), 100)
     .option('--ratio <p>', 'alarm when LFC/frame > p (default 0.15)', ratio)
     .option('--threshold <n>', 'alarm when LFC >= n (instead of --ratio)', positiveInt('threshold'))
-    .option('--json', 'JSON lines: one per alarm, then a summary')
+    .option('--json', 'JSON lines on stdout: one per alarm, then a summary (a started command\'s stdout goes to stderr)')
+    .option('--events <file>', 'also write the JSON lines to FILE (- for stderr), text reports stay on stdout')
     .addOption(new Option('--on-alarm <action>', 'live sources: report, or SIGSTOP/SIGKILL the alarming process').choices(['report', 'stop', 'kill']).default('report'))
-    .option('--pid <pid>', 'attach to a running process (strace -f -p)', positiveInt('pid'))
+    .addOption(new Option('--backend <backend>', 'live tracer: strace, bpftrace (every call printed to watch), kernel (the detector in eBPF)').choices(['strace', 'bpftrace', 'kernel']).default('strace'))
+    .option('--pid <pid...>', 'attach to running processes, their threads and their existing and future children', (v: string, prev: number[] | undefined) => [...(prev ?? []), ...v.split(',').map((x) => positiveInt('pid')(x.trim()))])
+    .option('--cgroup <path>', 'watch every task of a cgroup v2 (e.g. /sys/fs/cgroup/system.slice/nginx.service; bpftrace/kernel backends)')
+    .option('--allow-loss', 'do not exit ' + EXIT_LOST + ' when the tracer lost events (they are still reported)')
     .option('--input <file>', 'read a strace or "pid number" trace file (gzip ok), or - for stdin')
     .addOption(new Option('--format <format>', 'format of --input').choices(['auto', 'strace', 'unm']).default('auto'))
     .option('--table <name|file>', 'numbering of "pid number" input (default: the model\'s training table, else linux-x86_64)')
@@ -160,29 +179,47 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
       `
 Detection is the paper's XenIds loop: one k-buffer and locality frame per pid, the buffer cleared on
 the model's reset calls (execve, execveat, vfork for xenids models), an alarm when the LFC over the
-last --frame windows reaches the threshold. A per-program stide model is watched against the union
+last --frame windows reaches the threshold. Any detector with an online form works (stide, xenids,
+tstide, lookahead, hamming); a per-program model is watched against the union
 of its program databases. Each process's first alarm is printed, then at most one line per --frame
 windows while it stays in alarm (all alarming windows are counted in the summary).
-Live sources run strace -f -q -ttt; events are read in 10 ms batches, and --on-alarm stop|kill acts
-once per process, right after the call that completed the alarming window.
-Exit status: the watched command's (with -- CMD), else 0; errors exit 1.`,
+Alarms name the real calls of the window, also calls the model never saw.
+Backends: strace (-f -q -ttt; events read in 10 ms batches, 1 ms with --on-alarm stop|kill; lossless);
+bpftrace (a raw_syscalls tracepoint printing every call of the scope; may lose events under load: they
+are counted); kernel (the detector itself in eBPF: only alarms and counters leave the kernel; stop/kill
+are sent by the kernel at the offending call itself). bpftrace and kernel need root and tracefs (mounted
+when missing).
+--on-alarm stop|kill acts once per process, only on a pid > 1 that the stream showed created by the
+watched command (or given with --pid, or its descendant) and that the kernel reports ours (strace: its
+TracerPid is watch's strace; bpftrace: it descends from the watched roots); any other target is
+reported as action=refused, so forged event lines cannot make watch signal a process outside the tree. strace reports a call after it returned and watch
+reads in batches, so the program may make further calls before the signal lands: the summary counts
+them per process ("further calls"). A stopped process does not keep watch waiting: once every watched
+task is stopped or gone, the tracer detaches and the stopped processes are left stopped (listed).
+Exit status: ${EXIT_LOST} when the tracer lost events (unless --allow-loss), else 3 when an alarm was raised,
+else the watched command's (with -- CMD) or 0; errors exit 1.`,
     )
     .action(async (cmd: string[], flags: WatchFlags) => {
-      const sources = (cmd.length > 0 ? 1 : 0) + (flags.pid !== undefined ? 1 : 0) + (flags.input !== undefined ? 1 : 0);
+      const sources = (cmd.length > 0 ? 1 : 0) + (flags.pid !== undefined ? 1 : 0) + (flags.input !== undefined ? 1 : 0) + (flags.cgroup !== undefined ? 1 : 0);
       if (sources !== 1) {
-        throw new InputError('watch needs exactly one event source', { expected: '-- CMD [ARGS...], --pid PID or --input FILE|-' });
+        throw new InputError('watch needs exactly one event source', { expected: '-- CMD [ARGS...], --pid PID..., --cgroup PATH or --input FILE|-' });
       }
       if (flags.ratio !== undefined && flags.threshold !== undefined) {
         throw new InputError('--ratio and --threshold exclude each other', { expected: 'one threshold policy' });
       }
       const policy: ThresholdPolicy = flags.threshold !== undefined ? countThreshold(flags.threshold) : ratioThreshold(flags.ratio ?? 0.15);
       const source: WatchSource =
-        cmd.length > 0 ? { kind: 'command', argv: cmd } : flags.pid !== undefined ? { kind: 'pid', pid: flags.pid } : { kind: 'input', path: flags.input! };
+        cmd.length > 0
+          ? { kind: 'command', argv: cmd }
+          : flags.pid !== undefined
+            ? { kind: 'pid', pids: [...new Set(flags.pid)] }
+            : flags.cgroup !== undefined
+              ? { kind: 'cgroup', path: flags.cgroup }
+              : { kind: 'input', path: flags.input! };
       const model = loadModel(flags.model);
-      if (model.dbs.size > 1) {
-        process.stderr.write(
-          `stidebench: note: per-program ${model.config.kind} model: watching against the union of its ${model.dbs.size} program databases\n`,
-        );
+      const merged = model.config.scope === 'shared' ? 1 : Object.keys(model.training.tracesPerProgram).length;
+      if (merged > 1) {
+        process.stderr.write(`stidebench: note: per-program ${model.config.kind} model: watching against the union of its ${merged} program databases\n`);
       }
       // `watch ... | head`: a closed pipe ends watch quietly instead of with a stack trace.
       process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -194,9 +231,15 @@ Exit status: the watched command's (with -- CMD), else 0; errors exit 1.`,
         policy,
         json: flags.json,
         onAlarm: flags.onAlarm,
+        backend: flags.backend,
+        allowLoss: flags.allowLoss,
+        events: flags.events !== undefined ? openEvents(flags.events) : undefined,
         format: flags.format,
         table: resolveTable(flags.table),
       });
-      process.exitCode = r.exitStatus;
+      if (r.summary.lostEvents > 0) {
+        process.stderr.write(`stidebench: warning: the tracer lost ${r.summary.lostEvents} events: detection missed them\n`);
+      }
+      process.exitCode = r.status;
     });
 }

@@ -1,39 +1,36 @@
 // Owns the on-disk model format (`stidebench train -o MODEL`, `stidebench watch --model MODEL`): a
-// versioned, compact, checksummed binary file, written atomically (temp file + rename).
+// versioned, compact, checksummed binary file, written atomically (temp file + rename), for every
+// detector kind whose registry entry has save/load (src/detectors/registry.ts).
 //
 // Layout (all integers little endian):
 //   bytes 0..7    magic "STIDEBM1"
 //   bytes 8..11   uint32 format version (MODEL_FORMAT_VERSION)
 //   bytes 12..15  uint32 header length H
 //   H bytes       JSON header (UTF-8), space-padded so the payload starts at a multiple of 8
-//   payload       for each database, in header order: n*k int32 windows, then n float64 counts
+//   payload       the detector's typed arrays in header order, each padded to a multiple of 8 bytes
 //   32 bytes      sha256 of every byte before it
-// The header holds the detector kind, scope, k, resetOn, the alphabet (canonical names in dense-id
-// order), one {program, windows} per database and the training configuration (data paths, counts).
+// The header holds the detector kind, scope, k, resetOn, params, the alphabet (canonical names in
+// dense-id order), the detector's own JSON state, the list of arrays ({type, length}) and the training
+// configuration (data paths, counts). Version 2: any registered kind (version 1 held stide/xenids
+// window sets only; such files are refused with "retrain").
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { resolve } from 'node:path';
-import { StideModel, trainStide } from '../detectors/stide.js';
-import type { DbScope, DetectorConfig } from '../detectors/types.js';
-import { WindowSet } from '../detectors/window-set.js';
-import { DEFAULT_RESET_ON, XenidsModel, trainXenids } from '../detectors/xenids.js';
+import { getDetector, loadDetector, onlineKinds, resolveSpec, saveDetector, trainModel } from '../detectors/registry.js';
+import type { DbScope, DetectorConfig, Model, SavedArray } from '../detectors/types.js';
 import { InputError } from '../errors.js';
+import { preparePaths, type InputFormat } from '../prepare/index.js';
 import { Alphabet } from '../traces/alphabet.js';
-import { defaultProgram, labelFromPath, listFiles, readSidecar } from '../traces/paths.js';
-import { readTraceFile, type FileMeta, type TraceFormat } from '../traces/readers/index.js';
 import { ArraySyscallTable } from '../traces/syscalls/array-table.js';
-import { linuxX86_64 } from '../traces/syscalls/linux-x86_64.js';
-import type { Label, SyscallTable, Trace } from '../traces/trace.js';
+import type { Label, SyscallTable } from '../traces/trace.js';
 import { writeFileAtomic } from './record.js';
 
 export const MODEL_MAGIC = 'STIDEBM1';
-export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FORMAT_VERSION = 2;
 const PREFIX = 16;
 const SUM = 32;
-
-export type DetectorKind = 'stide' | 'xenids';
 
 /** How a model was trained: enough to reproduce it and to explain it in reports. */
 export interface TrainingInfo {
@@ -53,98 +50,112 @@ export interface TrainingInfo {
   inputTable?: { id: string; names: (string | null)[] } | null;
 }
 
-/** A model as saved and loaded: the detector config, its frozen alphabet and its databases. */
+/** A model as saved and loaded: the detector config and params, its frozen alphabet and the trained model. */
 export interface SavedModel {
   config: DetectorConfig;
+  /** The params the model was trained with, as given (schema defaults are applied on load). */
+  params: Record<string, unknown>;
   alphabet: Alphabet;
-  /** Program -> database, or '*' -> the shared database. */
-  dbs: Map<string, WindowSet>;
+  /** The trained detector (score traces encoded with `alphabet`; onlineForm(detector) for watch). */
+  detector: Model;
   training: TrainingInfo;
 }
 
+type ArrayType = 'i32' | 'f64' | 'u8' | 'u32';
+
 interface Header {
-  detector: DetectorKind;
+  detector: string;
   scope: DbScope;
   k: number;
   resetOn: string[];
+  params: Record<string, unknown>;
   alphabet: string[];
-  databases: { program: string; windows: number }[];
+  state: unknown;
+  arrays: { type: ArrayType; length: number }[];
   training: TrainingInfo;
 }
 
-/** The detector object for a saved model (for batch scoring with the experiment code). */
-export function toDetectorModel(m: SavedModel): StideModel | XenidsModel {
-  if (m.config.kind === 'xenids') return new XenidsModel(m.config, m.dbs.get('*')!);
-  return new StideModel(m.config, m.dbs);
+const ARRAY_TYPES: Record<ArrayType, { bytes: number; make: (n: number) => SavedArray }> = {
+  i32: { bytes: 4, make: (n) => new Int32Array(n) },
+  f64: { bytes: 8, make: (n) => new Float64Array(n) },
+  u8: { bytes: 1, make: (n) => new Uint8Array(n) },
+  u32: { bytes: 4, make: (n) => new Uint32Array(n) },
+};
+
+function arrayType(a: SavedArray): ArrayType {
+  if (a instanceof Int32Array) return 'i32';
+  if (a instanceof Float64Array) return 'f64';
+  if (a instanceof Uint32Array) return 'u32';
+  return 'u8';
 }
 
 const LE = endianness() === 'LE';
 
-function int32Bytes(a: Int32Array): Uint8Array {
-  if (LE) return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const out = new Uint8Array(a.length * 4);
+/** Little-endian bytes of a typed array. */
+function leBytes(a: SavedArray): Uint8Array {
+  if (LE || a instanceof Uint8Array) return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const out = new Uint8Array(a.byteLength);
   const dv = new DataView(out.buffer);
-  for (let i = 0; i < a.length; i++) dv.setInt32(i * 4, a[i]!, true);
+  for (let i = 0; i < a.length; i++) {
+    if (a instanceof Int32Array) dv.setInt32(i * 4, a[i]!, true);
+    else if (a instanceof Uint32Array) dv.setUint32(i * 4, a[i]!, true);
+    else dv.setFloat64(i * 8, a[i]!, true);
+  }
   return out;
 }
 
-function float64Bytes(a: Float64Array): Uint8Array {
-  if (LE) return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const out = new Uint8Array(a.length * 8);
-  const dv = new DataView(out.buffer);
-  for (let i = 0; i < a.length; i++) dv.setFloat64(i * 8, a[i]!, true);
-  return out;
+function pad8(n: number): number {
+  return (8 - (n % 8)) % 8;
 }
 
 /** Serialises a model to bytes (exported for tests; saveModel writes these bytes atomically). */
 export function encodeModel(model: SavedModel): Buffer {
-  const kind = model.config.kind;
-  if (kind !== 'stide' && kind !== 'xenids') throw new RangeError(`cannot save a ${kind} model`);
-  const k = model.config.k;
-  const exports: { program: string; windows: Int32Array; counts: Float64Array }[] = [];
-  for (const [program, db] of model.dbs) {
-    if (db.k !== k) throw new RangeError(`database ${program} has k=${db.k}, model has k=${k}`);
-    const e = db.export();
-    exports.push({ program, windows: e.windows, counts: e.counts });
-  }
+  const parts = saveDetector(model.detector);
   const header: Header = {
-    detector: kind,
+    detector: model.config.kind,
     scope: model.config.scope,
-    k,
+    k: model.config.k,
     resetOn: [...model.config.resetOn],
+    params: model.params,
     alphabet: [...model.alphabet.allNames()],
-    databases: exports.map((e) => ({ program: e.program, windows: e.counts.length })),
+    state: parts.state,
+    arrays: parts.arrays.map((a) => ({ type: arrayType(a), length: a.length })),
     training: model.training,
   };
   let json = Buffer.from(JSON.stringify(header), 'utf8');
-  const pad = (8 - ((PREFIX + json.length) % 8)) % 8;
+  const pad = pad8(PREFIX + json.length);
   if (pad > 0) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
 
   const prefix = Buffer.alloc(PREFIX);
   prefix.write(MODEL_MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(MODEL_FORMAT_VERSION, 8);
   prefix.writeUInt32LE(json.length, 12);
-  const parts: Uint8Array[] = [prefix, json];
-  for (const e of exports) {
-    parts.push(int32Bytes(e.windows), float64Bytes(e.counts));
+  const chunks: Uint8Array[] = [prefix, json];
+  for (const a of parts.arrays) {
+    chunks.push(leBytes(a));
+    const p = pad8(a.byteLength);
+    if (p > 0) chunks.push(new Uint8Array(p));
   }
-  const body = Buffer.concat(parts);
+  const body = Buffer.concat(chunks);
   const sum = createHash('sha256').update(body).digest();
   return Buffer.concat([body, sum]);
 }
 
 export function saveModel(path: string, model: SavedModel): void {
+  const bytes = encodeModel(model); // before touching the file: a model that cannot be saved writes nothing
   try {
-    writeFileAtomic(resolve(path), encodeModel(model));
+    writeFileAtomic(resolve(path), bytes);
   } catch (e) {
-    if (e instanceof InputError || e instanceof RangeError) throw e;
     throw new InputError(`cannot write model: ${(e as Error).message}`, { file: path });
   }
 }
 
 function payloadBytes(h: Header): number {
   let n = 0;
-  for (const d of h.databases) n += d.windows * h.k * 4 + d.windows * 8;
+  for (const a of h.arrays) {
+    const b = a.length * ARRAY_TYPES[a.type].bytes;
+    n += b + pad8(b);
+  }
   return n;
 }
 
@@ -158,30 +169,32 @@ function parseHeader(buf: Buffer, hlen: number): Header | undefined {
 
 function validHeader(h: Header | undefined): h is Header {
   if (h === undefined || typeof h !== 'object' || h === null) return false;
-  if (h.detector !== 'stide' && h.detector !== 'xenids') return false;
+  if (typeof h.detector !== 'string') return false;
   if (h.scope !== 'shared' && h.scope !== 'per-program') return false;
   if (!Number.isInteger(h.k) || h.k < 1) return false;
   if (!Array.isArray(h.resetOn) || !h.resetOn.every((s) => typeof s === 'string')) return false;
   if (!Array.isArray(h.alphabet) || !h.alphabet.every((s) => typeof s === 'string')) return false;
-  if (!Array.isArray(h.databases)) return false;
-  for (const d of h.databases) {
-    if (typeof d !== 'object' || d === null || typeof d.program !== 'string') return false;
-    if (!Number.isInteger(d.windows) || d.windows < 0) return false;
+  if (typeof h.params !== 'object' || h.params === null || Array.isArray(h.params)) return false;
+  if (!Array.isArray(h.arrays)) return false;
+  for (const a of h.arrays) {
+    if (typeof a !== 'object' || a === null || !Object.hasOwn(ARRAY_TYPES, a.type)) return false;
+    if (!Number.isInteger(a.length) || a.length < 0) return false;
   }
   return typeof h.training === 'object' && h.training !== null;
 }
 
-function readInt32(buf: Buffer, off: number, n: number): Int32Array {
-  const out = new Int32Array(n);
-  if (LE) new Uint8Array(out.buffer).set(buf.subarray(off, off + n * 4));
-  else for (let i = 0; i < n; i++) out[i] = buf.readInt32LE(off + i * 4);
-  return out;
-}
-
-function readFloat64(buf: Buffer, off: number, n: number): Float64Array {
-  const out = new Float64Array(n);
-  if (LE) new Uint8Array(out.buffer).set(buf.subarray(off, off + n * 8));
-  else for (let i = 0; i < n; i++) out[i] = buf.readDoubleLE(off + i * 8);
+function readArray(buf: Buffer, off: number, type: ArrayType, n: number): SavedArray {
+  const t = ARRAY_TYPES[type];
+  const out = t.make(n);
+  const bytes = n * t.bytes;
+  if (LE || type === 'u8') new Uint8Array(out.buffer).set(buf.subarray(off, off + bytes));
+  else {
+    for (let i = 0; i < n; i++) {
+      if (type === 'i32') out[i] = buf.readInt32LE(off + i * 4);
+      else if (type === 'u32') out[i] = buf.readUInt32LE(off + i * 4);
+      else out[i] = buf.readDoubleLE(off + i * 8);
+    }
+  }
   return out;
 }
 
@@ -190,7 +203,7 @@ export function decodeModel(buf: Buffer, file: string): SavedModel {
   const size = buf.length;
   if (size < 8 || buf.subarray(0, 8).toString('latin1') !== MODEL_MAGIC) {
     if (size < 8 && Buffer.from(MODEL_MAGIC, 'latin1').subarray(0, size).equals(buf)) {
-      throw new InputError(`truncated model file (${size} bytes)`, { file, expected: `a stidebench model (magic "${MODEL_MAGIC}", header, windows, sha256)` });
+      throw new InputError(`truncated model file (${size} bytes)`, { file, expected: `a stidebench model (magic "${MODEL_MAGIC}", header, arrays, sha256)` });
     }
     throw new InputError('not a stidebench model file (wrong magic)', {
       file,
@@ -226,7 +239,7 @@ export function decodeModel(buf: Buffer, file: string): SavedModel {
     });
   }
   if (!validHeader(header) || expectedSize !== size) {
-    throw new InputError('invalid model header', { file, expected: `a version ${MODEL_FORMAT_VERSION} header (detector, scope, k, alphabet, databases)` });
+    throw new InputError('invalid model header', { file, expected: `a version ${MODEL_FORMAT_VERSION} header (detector, scope, k, params, alphabet, arrays)` });
   }
 
   const alphabet = Alphabet.fromNames(header.alphabet);
@@ -234,24 +247,22 @@ export function decodeModel(buf: Buffer, file: string): SavedModel {
     throw new InputError('invalid model header: duplicate names in the alphabet', { file });
   }
   alphabet.freeze();
-  const dbs = new Map<string, WindowSet>();
+  const arrays: SavedArray[] = [];
   let off = PREFIX + hlen;
-  const k = header.k;
-  for (const d of header.databases) {
-    const windows = readInt32(buf, off, d.windows * k);
-    off += d.windows * k * 4;
-    const counts = readFloat64(buf, off, d.windows);
-    off += d.windows * 8;
-    for (let i = 0; i < windows.length; i++) {
-      const w = windows[i]!;
-      if (w < 0 || w >= alphabet.size) {
-        throw new InputError(`invalid model: database ${d.program} holds syscall id ${w} outside the alphabet (size ${alphabet.size})`, { file });
-      }
-    }
-    dbs.set(d.program, WindowSet.fromExport(k, windows, counts));
+  for (const a of header.arrays) {
+    arrays.push(readArray(buf, off, a.type, a.length));
+    const b = a.length * ARRAY_TYPES[a.type].bytes;
+    off += b + pad8(b);
   }
-  const config: DetectorConfig = { kind: header.detector, scope: header.scope, k, resetOn: header.resetOn };
-  return { config, alphabet, dbs, training: header.training };
+  const config: DetectorConfig = { kind: header.detector, scope: header.scope, k: header.k, resetOn: header.resetOn };
+  let detector: Model;
+  try {
+    detector = loadDetector({ state: header.state, arrays }, config, header.params, alphabet.size);
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(`invalid model: ${e.message}`, { file });
+    throw new InputError(`invalid model: ${(e as Error).message}`, { file });
+  }
+  return { config, params: header.params, alphabet, detector, training: header.training };
 }
 
 export function loadModel(path: string): SavedModel {
@@ -267,18 +278,21 @@ export function loadModel(path: string): SavedModel {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Training from files (`stidebench train`).
+// Training from files (`stidebench train`), through the one preparation pipeline (src/prepare).
 
 export interface TrainFromFilesOptions {
   /** Files and folders (folders are walked recursively; recordings' `.meta.json` sidecars give labels). */
   data: string[];
-  format?: TraceFormat | 'auto';
-  detector?: DetectorKind;
+  format?: InputFormat;
+  /** A registered kind with save/load and an online form (default xenids). */
+  detector?: string;
   scope?: DbScope;
   k?: number;
+  /** Detector params (schema defaults apply). */
+  params?: Record<string, unknown>;
   /** Label of files without a sidecar (default: a normal/attack folder on the path, else normal). */
   label?: Label;
-  /** Program of files without a sidecar (default: derived from the file name). */
+  /** Program of files without a sidecar (default: 'unknown'). */
   program?: string;
   /** Numbering for numeric formats (see ReadOptions.table). */
   table?: SyscallTable;
@@ -289,100 +303,48 @@ export interface TrainFromFilesResult {
   warnings: string[];
 }
 
-function sidecarBackend(file: string): string | undefined {
-  try {
-    const v = JSON.parse(readFileSync(`${file}.meta.json`, 'utf8')) as { backend?: unknown };
-    return typeof v.backend === 'string' ? v.backend : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Reads every normal trace under the given paths and trains a stide or xenids model. */
+/** Reads every normal trace under the given paths and trains a model of any kind that can be saved and watched. */
 export function trainFromFiles(opts: TrainFromFilesOptions): TrainFromFilesResult {
-  const detector = opts.detector ?? 'xenids';
+  const kind = opts.detector ?? 'xenids';
   const k = opts.k ?? 6;
   if (!Number.isInteger(k) || k < 1) throw new InputError(`bad window length k=${k}`, { expected: 'a positive integer' });
-  const scope: DbScope = detector === 'xenids' ? 'shared' : (opts.scope ?? 'per-program');
-  if (detector === 'xenids' && opts.scope === 'per-program') {
-    throw new InputError('the xenids detector always uses one shared database', { expected: '--scope shared (or --detector stide)' });
+  if (!onlineKinds().includes(kind)) {
+    getDetector(kind);
+    throw new InputError(`detector ${kind} cannot be saved and watched`, { expected: `one of ${onlineKinds().join('|')}` });
   }
   if (opts.data.length === 0) throw new InputError('no training data', { expected: '--data PATH... (trace files or folders)' });
-
-  const warnings: string[] = [];
-  const alphabet = new Alphabet();
-  const traces: Trace[] = [];
-  const tables = new Map<string, SyscallTable>();
+  const spec = resolveSpec({ kind, scope: opts.scope, params: opts.params });
+  const data = preparePaths({
+    train: opts.data,
+    format: opts.format,
+    program: opts.program,
+    table: opts.table,
+    specs: [spec],
+    sharedHint: '--scope shared',
+    trainLabel: opts.label,
+  });
+  const detector = trainModel(spec, data.train, k);
   const perProgram: Record<string, number> = {};
-  let files = 0;
-  let skippedFiles = 0;
   let calls = 0;
-  for (const p of opts.data) {
-    for (const file of listFiles(p)) {
-      const side = readSidecar(file);
-      const label: Label = side?.label ?? opts.label ?? labelFromPath(file) ?? 'normal';
-      if (label !== 'normal') {
-        skippedFiles++;
-        continue;
-      }
-      const meta: FileMeta = {
-        dataset: 'adhoc',
-        source: file,
-        label,
-        program: side?.program ?? opts.program ?? defaultProgram(file),
-        family: null,
-        intrusion: null,
-      };
-      // bpftrace recordings are "tid number" lines in Linux x86_64 numbering.
-      const bpf = opts.table === undefined && sidecarBackend(file) === 'bpftrace';
-      const table = opts.table ?? (bpf ? linuxX86_64 : undefined);
-      const format = bpf && (opts.format ?? 'auto') === 'auto' ? 'unm' : (opts.format ?? 'auto');
-      const r = readTraceFile(format, resolve(file), meta, table ? { table } : {});
-      warnings.push(...r.warnings);
-      files++;
-      for (const raw of r.traces) {
-        tables.set(raw.table.id, raw.table);
-        const t = alphabet.encode(raw);
-        traces.push(t);
-        calls += t.calls.length;
-        perProgram[t.program] = (perProgram[t.program] ?? 0) + 1;
-      }
-    }
+  for (const t of data.train) {
+    perProgram[t.program] = (perProgram[t.program] ?? 0) + 1;
+    calls += t.calls.length;
   }
-  if (traces.length === 0) {
-    throw new InputError(`no normal traces found in ${opts.data.join(', ')} (${files} files read, ${skippedFiles} non-normal files skipped)`, {
-      expected: 'trace files labelled normal (by sidecar, --label or a "normal" folder)',
-    });
-  }
-
-  let config: DetectorConfig;
-  let dbs: Map<string, WindowSet>;
-  if (detector === 'xenids') {
-    const m = trainXenids(traces, k, DEFAULT_RESET_ON);
-    config = m.config;
-    dbs = new Map([['*', m.db]]);
-  } else {
-    const m = trainStide(traces, k, scope);
-    config = m.config;
-    dbs = m.dbs;
-  }
-  alphabet.freeze();
-
   let inputTable: TrainingInfo['inputTable'] = null;
-  if (tables.size === 1) {
-    const t = [...tables.values()][0]!;
+  if (data.trainTables.length === 1) {
+    const t = data.trainTables[0]!;
     if (t instanceof ArraySyscallTable) inputTable = { id: t.id, names: t.names.map((n) => n ?? null) };
   }
   const training: TrainingInfo = {
     data: [...opts.data],
     format: opts.format ?? 'auto',
-    files,
-    skippedFiles,
-    traces: traces.length,
+    files: data.trainFiles,
+    skippedFiles: data.skippedFiles,
+    traces: data.train.length,
     calls,
     tracesPerProgram: perProgram,
     createdAt: new Date().toISOString(),
     inputTable,
   };
-  return { model: { config, alphabet, dbs, training }, warnings };
+  return { model: { config: detector.config, params: { ...(spec.params ?? {}) }, alphabet: data.alphabet, detector, training }, warnings: data.warnings };
 }

@@ -16,6 +16,7 @@ import { constants as osConstants } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Label } from '../traces/trace.js';
+import { awaitAttached, BPFTRACE_INSTALL, printEveryCallProgram, runBpftrace, startStopped } from './bpftrace.js';
 
 export type RecordBackend = 'strace' | 'bpftrace';
 
@@ -48,17 +49,25 @@ export interface RecordingMeta {
   backend: RecordBackend;
   straceVersion: string | null;
   bpftraceVersion?: string | null;
+  /**
+   * Calls the tracer reported lost (bpftrace's "Lost N events": its ring buffer overflowed), so the
+   * trace is incomplete; 0 for strace (ptrace stops the program on every call and loses none).
+   */
+  lostEvents: number;
 }
 
 export interface RecordResult {
+  /** The command's exit status (128 + signal number when a signal killed it). */
   exitStatus: number;
+  /** Calls lost by the tracer (see RecordingMeta.lostEvents). */
+  lostEvents: number;
   tracePath: string;
   metaPath: string;
   meta: RecordingMeta;
 }
 
 export const STRACE_INSTALL = 'apt-get install -y strace';
-export const BPFTRACE_INSTALL = 'apt-get install -y bpftrace';
+export { BPFTRACE_INSTALL };
 
 /** `strace -V` first line's version ("6.1"), or an InputError naming the install command. */
 export function straceVersion(bin = 'strace'): string {
@@ -172,6 +181,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   const recordedAt = isoSeconds(new Date());
   const tmpTrace = tempPathFor(output);
   let exitStatus: number;
+  let lostEvents = 0;
   let sVersion: string | null = null;
   let bVersion: string | null | undefined;
   try {
@@ -180,7 +190,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       exitStatus = await recordStrace(opts, tmpTrace);
     } else {
       bVersion = bpftraceVersion(opts.bpftraceBin);
-      exitStatus = await recordBpftrace(opts, tmpTrace);
+      ({ exitStatus, lostEvents } = await recordBpftrace(opts, tmpTrace));
     }
     if (!existsSync(tmpTrace) || statSync(tmpTrace).size === 0) {
       throw new InputError(
@@ -203,11 +213,12 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     exitStatus,
     backend,
     straceVersion: sVersion,
+    lostEvents,
   };
   if (backend === 'bpftrace') meta.bpftraceVersion = bVersion ?? null;
   const metaPath = output + '.meta.json';
   writeFileAtomic(metaPath, JSON.stringify(meta, null, 2) + '\n');
-  return { exitStatus, tracePath: output, metaPath, meta };
+  return { exitStatus, lostEvents, tracePath: output, metaPath, meta };
 }
 
 async function recordStrace(opts: RecordOptions, tmpTrace: string): Promise<number> {
@@ -226,116 +237,52 @@ async function recordStrace(opts: RecordOptions, tmpTrace: string): Promise<numb
 }
 
 /**
- * The bpftrace program. $1 is the pid of the stopped launcher; every task forked from a traced task
- * is traced too (threads included: strace -f also follows threads, and both print thread ids).
+ * bpftrace backend: the command starts stopped, bpftrace attaches to it and every task it forks
+ * (threads included: strace -f also follows threads, and both print thread ids), then the command is
+ * continued. Calls go to the file as "tid number" lines; "Lost N events" notices are counted.
  */
-export const BPFTRACE_PROGRAM = [
-  'BEGIN { @t[$1] = 1; printf("STIDEBENCH-READY\\n"); }',
-  'tracepoint:sched:sched_process_fork /@t[args->parent_pid]/ { @t[args->child_pid] = 1; }',
-  'tracepoint:raw_syscalls:sys_enter /@t[tid]/ { printf("%d %d\\n", tid, args->id); }',
-  'tracepoint:sched:sched_process_exit /@t[tid]/ { delete(@t[tid]); }',
-  'END { clear(@t); }',
-].join('\n');
-
-async function recordBpftrace(opts: RecordOptions, tmpTrace: string): Promise<number> {
-  const bin = opts.bpftraceBin ?? 'bpftrace';
-  // The launcher stops itself before exec, so bpftrace can attach before the command's first call. The
-  // few calls the launcher makes after SIGCONT belong to the same pid and end at its execve (a reset).
-  const launcher = spawn('/bin/sh', ['-c', 'kill -STOP $$; exec "$@"', 'sh', ...opts.command], {
-    stdio: opts.stdio ?? 'inherit',
-  });
+async function recordBpftrace(opts: RecordOptions, tmpTrace: string): Promise<{ exitStatus: number; lostEvents: number }> {
+  const launcher = await startStopped(opts.command, opts.stdio ?? 'inherit');
   opts.onSpawn?.(launcher);
   const launcherExit = waitExit(launcher, '/bin/sh', 'apt-get install -y dash');
-  const pid = launcher.pid;
-  if (pid === undefined) {
-    await launcherExit;
-    throw new InputError('cannot start the command');
-  }
-  // Wait until the launcher is really stopped (state T in /proc/PID/stat).
-  await waitUntilStopped(pid);
-
+  const pid = launcher.pid!;
   const out = createWriteStream(tmpTrace);
-  const tracer = spawn(bin, ['-q', '-B', 'line', '-e', BPFTRACE_PROGRAM, String(pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const tracerExit = waitExit(tracer, 'bpftrace', BPFTRACE_INSTALL);
-  let stderr = '';
-  tracer.stderr!.setEncoding('utf8');
-  tracer.stderr!.on('data', (s: string) => {
-    if (stderr.length < 4000) stderr += s;
-  });
-  // Only complete "tid number" lines reach the file (bpftrace adds blank lines when it exits).
-  let ready = false;
-  let pending = '';
-  const flushLines = (final: boolean): void => {
-    const cut = final ? pending.length : pending.lastIndexOf('\n') + 1;
-    if (cut <= 0) return;
-    const keep = pending
-      .slice(0, cut)
-      .split('\n')
-      .filter((l) => /^\d+ \d+$/.test(l));
-    pending = pending.slice(cut);
-    if (keep.length > 0) out.write(keep.join('\n') + '\n');
+  let buf: string[] = [];
+  const flush = (): void => {
+    if (buf.length > 0) out.write(buf.join('\n') + '\n');
+    buf = [];
   };
-  const readyPromise = new Promise<void>((res) => {
-    tracer.stdout!.setEncoding('utf8');
-    tracer.stdout!.on('data', (s: string) => {
-      pending += s;
-      if (!ready) {
-        const i = pending.indexOf('STIDEBENCH-READY\n');
-        if (i < 0) return;
-        ready = true;
-        pending = pending.slice(i + 'STIDEBENCH-READY\n'.length);
-        res();
-      }
-      flushLines(false);
+  const CALL = /^\d+ \d+$/;
+  let run: ReturnType<typeof runBpftrace>;
+  try {
+    run = runBpftrace(printEveryCallProgram({ kind: 'tasks', tids: [pid] }), {
+      bin: opts.bpftraceBin,
+      onLine: (l) => {
+        if (CALL.test(l)) {
+          buf.push(l);
+          if (buf.length >= 4096) flush();
+        }
+      },
     });
-  });
+    await awaitAttached(run);
+  } catch (e) {
+    launcher.kill('SIGKILL');
+    await launcherExit.catch(() => undefined);
+    out.destroy();
+    throw e;
+  }
   const release = guardSignals(launcher);
   try {
-    const first = await Promise.race([readyPromise.then(() => 'ready' as const), tracerExit.then(() => 'exit' as const)]);
-    if (first === 'exit') {
-      launcher.kill('SIGKILL');
-      await launcherExit.catch(() => undefined);
-      // The RLIMIT_MEMLOCK notice is printed on every run and is not the reason.
-      const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.includes('RLIMIT_MEMLOCK'));
-      const msg = (lines.find((l) => l.includes('ERROR')) ?? lines[0] ?? 'bpftrace exited before attaching').replace(/^.*?ERROR: /, '');
-      throw new InputError(
-        `bpftrace could not attach (${msg}); it needs root (or CAP_BPF + CAP_PERFMON), a kernel with BPF tracepoints and tracefs ` +
-          `mounted at /sys/kernel/tracing; install bpftrace with \`${BPFTRACE_INSTALL}\``,
-      );
-    }
     process.kill(pid, 'SIGCONT');
     const { code, signal } = await launcherExit;
     // Give bpftrace a moment to flush the last events of the tree, then stop it (SIGINT runs END).
-    // bpftrace 0.17 only notices SIGINT when it interrupts its epoll_wait, so a signal that lands while
-    // it is busy printing is lost: repeat it until bpftrace exits.
     await new Promise((r) => setTimeout(r, 200));
-    tracer.kill('SIGINT');
-    const again = setInterval(() => tracer.kill('SIGINT'), 300);
-    try {
-      await tracerExit.catch(() => undefined);
-    } finally {
-      clearInterval(again);
-    }
-    flushLines(true);
+    await run.stop();
+    flush();
     await new Promise<void>((r) => out.end(() => r()));
-    return exitStatusOf(code, signal);
+    return { exitStatus: exitStatusOf(code, signal), lostEvents: run.lost() };
   } finally {
     release();
-    if (tracer.exitCode === null && tracer.signalCode === null) tracer.kill('SIGKILL');
-  }
-}
-
-async function waitUntilStopped(pid: number): Promise<void> {
-  const { readFileSync } = await import('node:fs');
-  for (let i = 0; i < 500; i++) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (state === 'T' || state === 't') return;
-      if (state === 'Z' || state === 'X') return;
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 5));
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
   }
 }

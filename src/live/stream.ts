@@ -5,7 +5,16 @@
 // `+++ killed by ...`) are reported so a reused pid starts fresh. Also keeps, per pid, the program it
 // runs: the basename of its last successful execve, inherited through clone/fork/vfork return values.
 //
-// Events go to an EventSink as plain numbers (pid, id, ts): no object per event on this side.
+// Events go to an EventSink as plain numbers (pid, id, ts): no object per event on this side. A call the
+// model never saw still reaches the detector as the model's `<unknown>` id (so detection is exactly the
+// batch scorer's), but its real name is kept: the sink gets an index into `unknownNames` so an alarm can
+// print what was really called (socket, connect, ...), not `<unknown>`.
+//
+// Tracer chatter is recognised in every format, strict or not, and never decides the format of `auto`
+// input: bpftrace's "Attaching N probes..." preamble, "Lost N events" (summed in `lost`: the stream is
+// incomplete and the caller must say so), strace's "Process N attached/detached" and blank lines.
+// UNM-style streams may carry "tid +++ exited +++" lines (the live bpftrace backend prints them when a
+// task ends) so a reused tid starts fresh.
 
 import { basename } from 'node:path';
 import { InputError } from '../errors.js';
@@ -18,10 +27,16 @@ import type { SyscallTable } from '../traces/trace.js';
 export type StreamFormat = 'strace' | 'unm';
 
 export interface EventSink {
-  /** One system call of `pid` (0 when the input has no pid column); ts in seconds, NaN when unknown. */
-  event(pid: number, id: number, ts: number): void;
+  /**
+   * One system call of `pid` (0 when the input has no pid column); ts in seconds, NaN when unknown.
+   * `unknown` >= 0 when the call is not in the model's vocabulary: index of its real name in the
+   * decoder's `unknownNames` (id is then the model's `<unknown>` id); -1 otherwise.
+   */
+  event(pid: number, id: number, ts: number, unknown: number): void;
   /** The process ended; its state may be dropped (a later event with the same pid is a new process). */
   exit(pid: number, ts: number): void;
+  /** A successful clone/fork/vfork of `parent` returned `child` (strace input only). */
+  fork?(parent: number, child: number): void;
 }
 
 /**
@@ -78,10 +93,19 @@ export interface DecoderOptions {
   file?: string;
   /** Unparseable lines: throw InputError (true, default for files) or count them in `skipped` (live). */
   strict?: boolean;
+  /**
+   * Drop every call of the stream's first pid before its n-th execve line (strace input): hides the
+   * calls of a wrapper that execs the real command (watch's descriptor-closing shell), so the events
+   * are exactly those of tracing the command itself. 0 (default) drops nothing.
+   */
+  preludeExecs?: number;
 }
 
 /** "[pid] [ts] [[nr]] +++ exited with 0 +++", "+++ killed by SIGKILL +++", "+++ superseded by execve in pid N +++". */
 const EXIT_RE = /^\s*(?:\[pid\s+(\d+)\]\s*|(\d+)[ \t]+)?(\d[\d:.]*[ \t]+)?(?:\[\s*\d+\]\s*)?\+\+\+ (?:exited|killed|superseded)/;
+/** Tracer lines that are not events, in any format: bpftrace's preamble and loss notices, strace's attach notices. */
+const PREAMBLE_RE = /^\s*(?:Attaching \d+ probes?\.\.\.|strace: Process \d+ (?:attached|detached)(?: with \d+ threads?)?)\s*$/;
+const LOST_RE = /^\s*Lost (\d+) events\s*$/;
 const FORK_NAMES = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const EXEC_NAMES = new Set(['execve', 'execveat']);
 
@@ -101,10 +125,19 @@ export class EventDecoder {
   /** UNM raw number -> dense id (-2 = not looked up yet). */
   private rawIds = new Int32Array(0);
   private readonly programs = new Map<number, string>();
+  /** Real names of calls outside the model's vocabulary, in order of first appearance. */
+  readonly unknownNames: string[] = [];
+  /** Events the tracer reported lost ("Lost N events"), and tracer notices skipped (preamble). */
+  lost = 0;
+  notices = 0;
   private readonly onLineBound: (line: string) => void;
   /** Lines seen, calls emitted, lines skipped as unparseable (non-strict). */
   lines = 0;
   events = 0;
+  /** Calls dropped as the wrapper prelude (see DecoderOptions.preludeExecs). */
+  preludeCalls = 0;
+  private preludeLeft: number;
+  private preludePid = -1;
 
   constructor(alphabet: Alphabet, sink: EventSink, opts: DecoderOptions = {}) {
     this.alphabet = alphabet;
@@ -117,6 +150,7 @@ export class EventDecoder {
     this.strict = opts.strict ?? true;
     this.format = opts.format ?? 'auto';
     this.parser = new StraceLineParser({ file: opts.file, strict: this.strict });
+    this.preludeLeft = opts.preludeExecs ?? 0;
     this.onLineBound = (line) => this.line(line);
   }
 
@@ -147,12 +181,34 @@ export class EventDecoder {
   line(text: string): void {
     this.lines++;
     let fmt = this.format;
+    // Tracer chatter is blank or starts with 'A', 'L' or 's' (after blanks); only such lines are
+    // tested against the patterns, so a call line costs one character test here.
+    let i0 = 0;
+    while (i0 < text.length && isBlank(text.charCodeAt(i0))) i0++;
+    const c0 = text.charCodeAt(i0);
+    if (i0 === text.length || c0 === 65 /* A */ || c0 === 76 /* L */ || c0 === 115 /* s */) {
+      if (this.notice(text)) return;
+    }
     if (fmt === 'auto') {
-      if (text.trim() === '') return;
       fmt = this.format = /^\s*\d+[ \t]+\d+\s*$/.test(text) ? 'unm' : 'strace';
     }
     if (fmt === 'unm') this.unmLine(text);
     else this.straceLine(text);
+  }
+
+  /** A tracer notice or blank line (true: consumed). */
+  private notice(text: string): boolean {
+    if (text.trim() === '') return true;
+    const lost = LOST_RE.exec(text);
+    if (lost !== null) {
+      this.lost += Number(lost[1]);
+      return true;
+    }
+    if (PREAMBLE_RE.test(text)) {
+      this.notices++;
+      return true;
+    }
+    return false;
   }
 
   private straceLine(text: string): void {
@@ -176,12 +232,23 @@ export class EventDecoder {
     let v = this.nameIds.get(call.name);
     if (v === undefined) v = this.learnName(call.name);
     const kind = v & 3;
+    if (this.preludeLeft > 0) {
+      if (this.preludePid < 0) this.preludePid = pid;
+      if (pid === this.preludePid) {
+        if (kind === 1) this.preludeLeft--;
+        if (this.preludeLeft > 0) {
+          this.preludeCalls++;
+          return;
+        }
+      }
+    }
     if (kind !== 0) {
       if (kind === 1) this.execLine(pid, text);
       else this.forkLine(pid, text);
     }
     this.events++;
-    this.sink.event(pid, v >>> 2, call.ts ?? NaN);
+    const id = v >>> 2;
+    this.sink.event(pid, id, call.ts ?? NaN, id === this.unknownId ? this.unknownIndex(call.name) : -1);
   }
 
   private learnName(name: string): number {
@@ -189,6 +256,18 @@ export class EventDecoder {
     const v = id * 4 + (EXEC_NAMES.has(name) ? 1 : FORK_NAMES.has(name) ? 2 : 0);
     this.nameIds.set(name, v);
     return v;
+  }
+
+  /** Index of a real name in unknownNames (added on first use; only for calls outside the vocabulary). */
+  private readonly unknownIdx = new Map<string, number>();
+  private unknownIndex(name: string): number {
+    let i = this.unknownIdx.get(name);
+    if (i === undefined) {
+      i = this.unknownNames.length;
+      this.unknownNames.push(name);
+      this.unknownIdx.set(name, i);
+    }
+    return i;
   }
 
   private execLine(pid: number, text: string): void {
@@ -212,6 +291,7 @@ export class EventDecoder {
   }
 
   private inherit(parent: number, child: number): void {
+    this.sink.fork?.(parent, child);
     const p = this.programs.get(parent);
     if (p !== undefined && !this.programs.has(child)) this.programs.set(child, p);
   }
@@ -241,6 +321,13 @@ export class EventDecoder {
     const ne = i;
     while (i < n && isBlank(text.charCodeAt(i))) i++;
     if (pe === ps || ne === ns || pe === ns || i !== n || pid > 2147483647 || nr > 2147483647) {
+      if (pe > ps && text.indexOf('+++', pe) >= 0) {
+        const m = EXIT_RE.exec(text);
+        if (m !== null) {
+          this.sink.exit(pid, NaN);
+          return;
+        }
+      }
       if (!this.strict) {
         this.unmSkipped++;
         return;
@@ -248,7 +335,8 @@ export class EventDecoder {
       throw new InputError('not a "pid number" line', { file: this.file, line: this.lines, text, expected: 'two decimal integers "pid syscall"' });
     }
     this.events++;
-    this.sink.event(pid, this.idOfRaw(nr), NaN);
+    const id = this.idOfRaw(nr);
+    this.sink.event(pid, id, NaN, id === this.unknownId ? this.unknownIndex(this.table.name(nr)) : -1);
   }
 
   private idOfRaw(nr: number): number {

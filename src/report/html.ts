@@ -76,7 +76,7 @@ export async function htmlReport(r: LoadedResults): Promise<string> {
     if (m) for (const c of r.doc.cells) if (`${slug(c.dataset)}-${slug(c.detector)}` === m[1]) figureIds.set(`${c.dataset}|${c.detector}`, id);
     specs[id] = vl.compile(f.spec).spec;
   });
-  const warnings = summaryWarnings(r.doc, r.choice);
+  const warnings = summaryWarnings(r.doc, r.choice, r.notes ?? []);
   const run = r.run ?? null;
   const dataRows = r.doc.datasets
     .map(

@@ -19,6 +19,8 @@ export interface LoadedResults {
   timings: unknown;
   /** run.json (date, commit, machine), when present. */
   run?: Record<string, unknown>;
+  /** The run's data warnings, when the report is written by the run itself. */
+  notes?: readonly string[];
   choice: HeadlineChoice;
 }
 

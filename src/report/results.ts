@@ -27,7 +27,7 @@ export function metricsDocument(r: ExperimentResult, an: FrameAnalysis[][] = ana
   return {
     schemaVersion: SCHEMA_VERSION,
     experiment: r.experiment.name,
-    datasets: r.datasets.map(({ warnings: _w, untrainedPrograms: _u, ...d }) => d),
+    datasets: r.datasets.map(({ warnings: _w, ...d }) => d),
     cells: r.cells.map((c, i) => ({
       dataset: c.dataset,
       detector: c.detector,
@@ -120,7 +120,7 @@ export function summaryMarkdown(r: ExperimentResult, command: string, an: FrameA
   out.push(toMarkdown(headline), '');
   const read = howToRead(headline);
   if (read) out.push(read, '');
-  const warnings = summaryWarnings(doc, choice, r.datasets.map((d) => ({ label: d.label, untrainedPrograms: d.untrainedPrograms })));
+  const warnings = summaryWarnings(doc, choice, r.notes);
   if (warnings.length > 0) {
     out.push('## Warnings', '');
     for (const w of warnings) out.push(`- ${w}`);
@@ -316,6 +316,7 @@ export async function resultFiles(r: ExperimentResult, file: string, dataDir: st
     provenance: JSON.parse(String(files['provenance.json'])) as Record<string, unknown>,
     timings: undefined,
     run: JSON.parse(String(files['run.json'])) as Record<string, unknown>,
+    notes: r.notes,
     choice,
   });
   return files;

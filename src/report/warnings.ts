@@ -8,14 +8,10 @@ import { findPoint, type HeadlineChoice } from './paper-tables.js';
 import type { MetricsDocument } from './metrics-schema.js';
 import { wilsonCI } from '../eval/bootstrap.js';
 
-export interface SplitFacts {
-  label: string;
-  untrainedPrograms: { program: string; normal: number; attack: number }[];
-}
-
 const pct = (x: number, n: number): string => `${x}/${n} (${formatPercent(x / n)})`;
 
-export function summaryWarnings(doc: MetricsDocument, choice: HeadlineChoice, facts: readonly SplitFacts[] = []): string[] {
+/** `notes`: the run's own data warnings (programs without training data, foreign calls, checksums). */
+export function summaryWarnings(doc: MetricsDocument, choice: HeadlineChoice, notes: readonly string[] = []): string[] {
   const out: string[] = [];
   for (const d of doc.datasets) {
     if (d.testNormalTraces === 0) {
@@ -26,16 +22,7 @@ export function summaryWarnings(doc: MetricsDocument, choice: HeadlineChoice, fa
     }
     if (d.attackTraces === 0) out.push(`${d.label}: no attack test traces, so every DR of this dataset is n/a.`);
   }
-  for (const f of facts) {
-    const normal = f.untrainedPrograms.filter((p) => p.normal > 0);
-    const attack = f.untrainedPrograms.filter((p) => p.attack > 0);
-    if (normal.length > 0) {
-      out.push(`${f.label}: normal test traces of programs with no training data: ${normal.map((p) => `${p.program} (${p.normal})`).join(', ')} — a per-program detector sees only mismatches there, so they count as false positives.`);
-    }
-    if (attack.length > 0) {
-      out.push(`${f.label}: attack traces of programs with no training data: ${attack.map((p) => `${p.program} (${p.attack})`).join(', ')} — a per-program detector flags them trivially (every window is foreign).`);
-    }
-  }
+  for (const n of notes) out.push(n);
   for (const c of doc.cells) {
     const p = findPoint(c, choice.frame, choice.policy);
     if (!p) continue;

@@ -3,7 +3,8 @@
 
 import type { Alphabet } from './alphabet.js';
 
-export type Label = 'normal' | 'attack';
+/** 'unknown': a test trace nobody labelled (`detect` scores it; it counts in no detection rate). */
+export type Label = 'normal' | 'attack' | 'unknown';
 
 export interface TraceMeta {
   /** Dataset name from the registry, or 'adhoc' for paths given on the command line. */

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Alphabet } from '../../src/traces/alphabet.js';
 import { trainStide } from '../../src/detectors/stide.js';
-import { ALARM, MISMATCH, NO_WINDOW, OnlineDetector, resetMask, trainXenids } from '../../src/detectors/xenids.js';
+import { resetMask, trainXenids } from '../../src/detectors/xenids.js';
+import { onlineForm } from '../../src/detectors/registry.js';
+import { ALARM, MISMATCH, NO_WINDOW, OnlineDetector } from '../../src/live/online.js';
 import { summarizeFrame } from '../../src/eval/frame.js';
 import { minAlarmLfc, ratioThreshold } from '../../src/eval/threshold.js';
 import { makeTraces, randomCalls } from '../helpers.js';
@@ -44,7 +46,7 @@ describe('xenids online detector', () => {
       const online = trainXenids(train, k, []);
       expect(online.dbSize).toBe(batch.dbSize);
       const frame = 20;
-      const det = new OnlineDetector(online.db, { frame, minAlarmLfc: minAlarmLfc(ratioThreshold(0.3), frame), resetMask: resetMask(a, []) });
+      const det = new OnlineDetector(onlineForm(online), { frame, minAlarmLfc: minAlarmLfc(ratioThreshold(0.3), frame), resetMask: resetMask(a, []) });
       for (const [h, p, id] of interleave(tests, 42 + k)) det.push(h, p, id);
       for (const t of tests) {
         const sig = batch.score(asTrace(a, t.calls, t.pid));
@@ -67,7 +69,7 @@ describe('xenids online detector', () => {
     // Segments: [open, read] (no window), [execve, open, read, close] -> windows (execve,open,read), (open,read,close).
     const sig = model.score(probe!);
     expect(Array.from(sig)).toEqual([1, 0]);
-    const det = new OnlineDetector(model.db, { frame: 10, minAlarmLfc: 5, resetMask: resetMask(a, ['execve', 'vfork']) });
+    const det = new OnlineDetector(onlineForm(model), { frame: 10, minAlarmLfc: 5, resetMask: resetMask(a, ['execve', 'vfork']) });
     const codes = Array.from(probe!.calls, (id) => det.push(0, 9, id));
     expect(codes).toEqual([NO_WINDOW, NO_WINDOW, NO_WINDOW, NO_WINDOW, MISMATCH, 0]);
     // Without resets the same trace forms 4 windows.
@@ -78,7 +80,7 @@ describe('xenids online detector', () => {
     const a = new Alphabet();
     const [train] = makeTraces(a, [{ calls: ['a', 'b', 'a', 'b', 'a', 'b'] }]);
     const model = trainXenids([train!], 2, []);
-    const det = new OnlineDetector(model.db, { frame: 4, minAlarmLfc: minAlarmLfc(ratioThreshold(0.5), 4), resetMask: new Uint8Array(0) });
+    const det = new OnlineDetector(onlineForm(model), { frame: 4, minAlarmLfc: minAlarmLfc(ratioThreshold(0.5), 4), resetMask: new Uint8Array(0) });
     const ids = ['a', 'b', 'x', 'y', 'z'].map((n) => a.intern(n));
     const codes = ids.map((id) => det.push(0, 1, id));
     // windows: ab ok, bx miss, xy miss, yz miss -> LFC 1,2,3: alarm needs LFC > 2 -> at window 3

@@ -43,13 +43,45 @@ describe('stidebench detect', () => {
     }
   });
 
+  it('t-stide, lookahead pairs and Hamming: per-trace mismatches equal independent naive versions', () => {
+    const k = 4;
+    const normal = train.flatMap((f) => names(f, 'normal'));
+    const windows = (c: string[]): string[][] => Array.from({ length: Math.max(0, c.length - k + 1) }, (_, i) => c.slice(i, i + k));
+    const counts = new Map<string, number>();
+    let total = 0;
+    for (const t of normal) for (const w of windows(t.calls)) {
+      counts.set(w.join(','), (counts.get(w.join(',')) ?? 0) + 1);
+      total++;
+    }
+    const pairs = new Set<string>();
+    for (const t of normal) for (let i = 0; i < t.calls.length; i++) for (let d = 1; d < k && i + d < t.calls.length; d++) pairs.add(`${t.calls[i]}|${d}|${t.calls[i + d]}`);
+    const db = [...counts.keys()].map((w) => w.split(','));
+    const naive: Record<string, (w: string[]) => number> = {
+      tstide: (w) => ((counts.get(w.join(',')) ?? 0) / total < 0.01 ? 1 : 0),
+      lookahead: (w) => (w.slice(1).some((x, j) => !pairs.has(`${w[0]}|${j + 1}|${x}`)) ? 1 : 0),
+      hamming: (w) => (Math.min(...db.map((n) => n.filter((c, j) => c !== w[j]).length)) >= 2 ? 1 : 0),
+    };
+    const params: Record<string, string[]> = { tstide: ['--param', 'rareFraction=0.01'], lookahead: [], hamming: ['--param', 'minDistance=2'] };
+    for (const kind of ['tstide', 'lookahead', 'hamming']) {
+      const out = spawnSync('node', [CLI, 'detect', '--train', ...train, '--test', ...test, '-k', String(k), '--detector', kind, '--scope', 'shared', ...params[kind]!, '--json'], { encoding: 'utf8' });
+      expect(out.status, out.stderr).toBe(0);
+      const res = JSON.parse(out.stdout);
+      const expected = test.flatMap((f) => names(f, 'normal').map((t) => windows(t.calls).reduce((n, w) => n + naive[kind]!(w), 0)));
+      expect(res.traces.map((r: { mismatches: number }) => r.mismatches), kind).toEqual(expected);
+      expect(expected.some((m) => m > 0)).toBe(true);
+    }
+  });
+
   it('fails with one line and exit 1 on bad input', () => {
     const cases: [string[], RegExp][] = [
       [['--train', '/nonexistent/x', '--test', test[0]!], /\/nonexistent\/x: no such file or folder/],
       [['--train', ...train, '--test', test[0]!, '-k', '0'], /option -k must be an integer >= 1/],
       [['--train', ...train, '--test', test[0]!, '--ratio', '1.5'], /--ratio must be a fraction/],
       [['--train', join(ROOT, 'test', 'fixtures', 'traces', 'unm', 'big.int.gz'), '--test', join(ROOT, 'package.json'), '--test-label', 'attack', '--format', 'unm'], /package\.json:1: .*expected/],
-      [['--train', ...train, '--test', join(ROOT, 'test', 'fixtures', 'traces', 'unm', 'big.int.gz')], /cannot tell whether this test trace is normal or attack/],
+      [['--train', ...train, '--test', test[0]!, '--detector', 'nosuch'], /unknown detector kind "nosuch"; expected stide\|xenids\|tstide\|lookahead\|hamming/],
+      [['--train', ...train, '--test', test[0]!, '--detector', 'hamming', '--param', 'minDistance=9'], /minDistance = 9; expected an integer in 1\.\.k = 1\.\.6/],
+      [['--train', ...train, '--test', test[0]!, '--detector', 'xenids', '--scope', 'per-program'], /xenids does not support scope per-program/],
+      [['--train', join(T, 'attack'), '--test', test[0]!], /no normal training traces found/],
     ];
     for (const [args, re] of cases) {
       const out = spawnSync('node', [CLI, 'detect', ...args], { encoding: 'utf8' });

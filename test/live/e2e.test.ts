@@ -72,7 +72,7 @@ describe('end to end: record -> train -> watch (real strace, real tar)', () => {
     expect(model.training.files).toBe(5);
     expect(model.training.traces).toBeGreaterThanOrEqual(10);
     expect(model.training.tracesPerProgram).toHaveProperty('tar');
-    expect(model.dbs.get('*')!.size).toBeGreaterThan(100);
+    expect(model.detector.dbSize).toBeGreaterThan(100);
   });
 
   it('(a) another normal tar run raises no alarm', async () => {
@@ -90,15 +90,16 @@ describe('end to end: record -> train -> watch (real strace, real tar)', () => {
     expect(r.exitStatus).toBe(0);
     expect(r.summary.processesAlarmed).toBeGreaterThan(0);
     expect(r.reports.length).toBeGreaterThan(0);
-    const names = new Set(model.alphabet.allNames());
     for (const rep of r.reports) {
       expect(rep.sequence).toHaveLength(6);
-      for (const n of rep.sequence) expect(names.has(n)).toBe(true);
+      // Real call names, also for calls the model never saw (never the placeholder '<unknown>').
+      for (const n of rep.sequence) expect(n).toMatch(/^[a-z_0-9]+$/);
       expect(rep.lfc).toBeGreaterThanOrEqual(16);
     }
     // The shell (or what it ran) or tar itself is blamed, by program name from its execve.
     expect(r.reports.map((x) => x.program)).toEqual(expect.arrayContaining([expect.stringMatching(/^(sh|id|tar)$/)]));
-    expect(r.text).toMatch(/^ALARM \S+ pid=\d+ program=\S+ window=\d+ call=\d+ lfc=\d+\/100 seq=[a-z_0-9<>]+(,[a-z_0-9<>]+){5}$/m);
+    expect(r.text).toMatch(/^ALARM \S+ pid=\d+ program=\S+ window=\d+ call=\d+ lfc=\d+\/100 seq=[a-z_0-9]+(,[a-z_0-9]+){5}$/m);
+    expect(r.status).toBe(3); // watch's own exit status on an alarm
     expect(r.summary.latency[0]!.calls).toBeGreaterThan(0);
     expect(r.summary.latencyClock).toBe('trace');
   });
@@ -135,7 +136,7 @@ describe('end to end: record -> train -> watch (real strace, real tar)', () => {
     expect(tr.status).toBe(0);
     expect(tr.stdout).toMatch(/trained xenids .* from 5 files \(1 non-normal skipped\)/);
     const w = run(['watch', '--model', cliModel, '--json', '--input', attack]);
-    expect(w.status).toBe(0);
+    expect(w.status).toBe(3); // alarmed
     const lines = w.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.at(-1)).toMatchObject({ type: 'summary' });
     expect(lines.filter((l) => l.type === 'alarm').length).toBeGreaterThan(0);

@@ -53,7 +53,7 @@ describe('record (strace backend)', () => {
     const { r } = await recordCapture('sh.strace', ['sh', '-c', 'ls / >/dev/null; true'], { label: 'attack', family: 'shell-spawn' });
     const text = readFileSync(r.metaPath, 'utf8');
     const meta = JSON.parse(text);
-    expect(Object.keys(meta)).toEqual(['label', 'program', 'family', 'command', 'recordedAt', 'exitStatus', 'backend', 'straceVersion']);
+    expect(Object.keys(meta)).toEqual(['label', 'program', 'family', 'command', 'recordedAt', 'exitStatus', 'backend', 'straceVersion', 'lostEvents']);
     expect(text).toBe(JSON.stringify(meta, null, 2) + '\n');
     expect(meta).toMatchObject({ label: 'attack', program: 'sh', family: 'shell-spawn', exitStatus: 0, backend: 'strace' });
     expect(meta.recordedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);

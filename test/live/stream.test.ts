@@ -2,16 +2,19 @@
 // real strace captures: lines split at every byte position give the same events, process ends are
 // reported, programs come from execve, and the buffer reset on exec means no window spans an exec.
 
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { WindowSet } from '../../src/detectors/window-set.js';
+import { XenidsModel } from '../../src/detectors/xenids.js';
+import { saveDetector } from '../../src/detectors/registry.js';
 import { InputError } from '../../src/errors.js';
 import { ratioThreshold, countThreshold } from '../../src/eval/threshold.js';
 import { trainFromFiles, type SavedModel } from '../../src/live/model-file.js';
 import { EventDecoder, LineSplitter, type EventSink } from '../../src/live/stream.js';
-import { Watcher, watch } from '../../src/live/watch.js';
+import { EXIT_ALARM, EXIT_LOST, Watcher, watch, watchStatus, type WatchSummary } from '../../src/live/watch.js';
 import { Alphabet } from '../../src/traces/alphabet.js';
 import { parseStrace } from '../../src/traces/readers/strace.js';
 
@@ -159,10 +162,12 @@ describe('watch loop', () => {
     const k = windows[0]!.length;
     const db = new WindowSet(k);
     for (const w of windows) db.add(Int32Array.from(w, (n) => a.idOf(n)!));
+    const config = { kind: 'xenids', scope: 'shared' as const, k, resetOn };
     return {
-      config: { kind: 'xenids', scope: 'shared', k, resetOn },
+      config,
+      params: {},
       alphabet: a,
-      dbs: new Map([['*', db]]),
+      detector: new XenidsModel(config, db),
       training: { data: [], format: 'test', files: 0, skippedFiles: 0, traces: 0, calls: 0, tracesPerProgram: {}, createdAt: '' },
     };
   }
@@ -198,8 +203,8 @@ describe('watch loop', () => {
     const execPositions = (m: SavedModel): number[] => {
       const ex = m.alphabet.idOf('execve')!;
       const pos = new Set<number>();
-      for (const db of m.dbs.values()) {
-        const { windows } = db.export();
+      for (const [i, windows] of saveDetector(m.detector).arrays.entries()) {
+        if (i % 2 === 1) continue; // window sets are saved as (windows, counts) pairs
         for (let i = 0; i < windows.length; i++) if (windows[i] === ex) pos.add(i % m.config.k);
       }
       return [...pos].sort();
@@ -228,5 +233,88 @@ describe('watch loop', () => {
     const m = handModel(['a', 'b'], [['a', 'b']], []);
     await expect(watch(m, { kind: 'input', path: join(FIX, 'ls-nofork.strace') }, { frame: 10, policy: ratioThreshold(0.1), onAlarm: 'kill', out: sink().out })).rejects.toThrow(/needs a live source/);
     expect(() => new Watcher(m, { frame: 10, policy: countThreshold(11) })).toThrow(/can never alarm/);
+  });
+});
+
+describe('tracer chatter, loss and real names (issue 13 item 0, issue 12 item 6)', () => {
+  const a = Alphabet.fromNames(['read', 'write', 'close']);
+  a.freeze();
+
+  it('auto input: a bpftrace stream starting with "Attaching N probes..." is decoded as pid/number, "Lost N events" counted', () => {
+    for (const strict of [true, false]) {
+      const c = new Collect();
+      const d = new EventDecoder(a, c, { format: 'auto', strict });
+      d.push('Attaching 4 probes...\n\n12 0\n12 1\nLost 17 events\n12 3\nLost 3 events\n12 +++ exited +++\n');
+      d.end();
+      expect(d.detectedFormat).toBe('unm');
+      expect(c.log).toEqual(['12:0', '12:1', '12:2', 'exit:12']);
+      expect(d.lost).toBe(20);
+      expect(d.notices).toBe(1);
+      expect(d.skipped).toBe(0);
+    }
+  });
+
+  it('strace streams: preamble/attach notices do not decide the format or count as bad lines', () => {
+    const c = new Collect();
+    const d = new EventDecoder(a, c, { format: 'auto', strict: true });
+    d.push('strace: Process 77 attached\n77 read(3, "", 10) = 0\nLost 2 events\n77 close(3) = 0\n');
+    d.end();
+    expect(d.detectedFormat).toBe('strace');
+    expect(c.log).toEqual(['77:0', '77:2']);
+    expect(d.lost).toBe(2);
+  });
+
+  it('calls outside the vocabulary reach the sink as <unknown> with their real name', () => {
+    const got: [number, number][] = [];
+    const d = new EventDecoder(a, { event: (_p, id, _t, u) => void got.push([id, u]), exit: () => {} }, { format: 'strace' });
+    d.push('1 socket(AF_INET, SOCK_STREAM, 0) = 3\n1 read(3, "", 1) = 0\n1 connect(3, {}, 16) = 0\n1 socket(AF_INET, SOCK_STREAM, 0) = 4\n');
+    const unk = a.idOf('<unknown>')!;
+    expect(got).toEqual([[unk, 0], [0, -1], [unk, 1], [unk, 0]]);
+    expect(d.unknownNames).toEqual(['socket', 'connect']);
+  });
+
+  it('an alarm names the real calls of its window, trace time and line for --input; exit status 3', async () => {
+    const names = ['read', 'write', 'close'];
+    const a2 = Alphabet.fromNames(names);
+    a2.freeze();
+    const db = new WindowSet(3);
+    db.add(Int32Array.from([0, 1, 2]));
+    const config = { kind: 'xenids', scope: 'shared' as const, k: 3, resetOn: ['execve'] };
+    const m: SavedModel = {
+      config,
+      params: {},
+      alphabet: a2,
+      detector: new XenidsModel(config, db),
+      training: { data: [], format: 'test', files: 0, skippedFiles: 0, traces: 0, calls: 0, tracesPerProgram: {}, createdAt: '' },
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'stidebench-stream-'));
+    const f = join(dir, 'in.strace');
+    writeFileSync(
+      f,
+      [
+        '9 1700000000.000001 read(3, "", 1) = 0',
+        '9 1700000000.000002 socket(AF_INET, SOCK_STREAM, 0) = 3',
+        '9 1700000000.000003 connect(3, {}, 16) = 0',
+        '9 1700000000.000004 write(1, "x", 1) = 1',
+      ].join('\n') + '\n',
+    );
+    const o = sink();
+    const ev = sink();
+    const r = await watch(m, { kind: 'input', path: f }, { frame: 2, policy: countThreshold(1), out: o.out, events: ev.out, keepReports: true });
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.reports[0]).toMatchObject({ sequence: ['read', 'socket', 'connect'], line: 3, traceTime: 1700000000.000003, time: '2023-11-14T22:13:20.000Z' });
+    expect(o.text()).toMatch(/^ALARM 2023-11-14T22:13:20.000Z line=3 pid=9 .* seq=read,socket,connect$/m);
+    // --events: the same reports as JSON lines on their own stream, the summary last.
+    const lines = ev.text().trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.type)).toEqual(['alarm', 'summary']); // the second alarming window is rate limited
+    expect(lines.at(-1)).toMatchObject({ lostEvents: 0, backend: 'input' });
+    expect(r.status).toBe(EXIT_ALARM);
+  });
+
+  it('exit status: lost events win over alarms unless allowed', () => {
+    const s = { lostEvents: 5, mapFull: 0, alarms: 2 } as WatchSummary;
+    expect(watchStatus(s, 0, false)).toBe(EXIT_LOST);
+    expect(watchStatus(s, 0, true)).toBe(EXIT_ALARM);
+    expect(watchStatus({ ...s, lostEvents: 0, alarms: 0 }, 7, false)).toBe(7);
   });
 });

@@ -1,8 +1,8 @@
 // Owns train / calibration / test splits: named manifest subsets, then a seeded fraction or count of the
 // normal traces. The same seed always gives the same split; calibration and test never overlap training.
 
-import { seededShuffle } from './random.js';
-import type { Selection, Split } from '../experiments/schema.js';
+import { seededShuffle } from '../eval/random.js';
+import type { Selection, Split } from './split-schema.js';
 import type { TraceMeta } from '../traces/trace.js';
 
 export interface SplitResult<T> {
@@ -76,7 +76,7 @@ export function splitTraces<T extends Lengthed>(traces: readonly T[], split: Spl
   const tails: T[] = [];
   for (const t of traces) {
     if (t.calls.length < split.minLength) {
-      droppedShort[t.label]++;
+      droppedShort[t.label === 'normal' ? 'normal' : 'attack']++;
       continue;
     }
     if (t.label === 'normal' && split.prefix && t.calls.length >= split.prefix.minLength && t.calls.length > split.prefix.trainCalls) {
