@@ -5,12 +5,12 @@
 // the run's machine facts, so the analysis can be re-run from them) and ECDF figures.
 //   npx tsx scripts/timing-analyze.ts --in /tmp/side-channel.XXXX --out results/side-channel
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatNumber, markdownTable, stableJson, type Cell } from '../src/report/tables.js';
 import { lineChart } from '../src/report/plots.js';
-import { writeResultDir } from '../src/report/write.js';
+import { writeFileAtomic } from '../src/report/write.js';
 
 const CONDITIONS = ['untraced', 'strace', 'bpftrace', 'bpftrace-other', 'kernel', 'untraced-2'] as const;
 const METRICS = ['getpid', 'clock_sys', 'clock_vdso', 'empty', 'fork_exec'] as const;
@@ -390,7 +390,10 @@ async function main(): Promise<void> {
   if (missing.length > 0) L.push(`Not run: ${missing.map((c) => `${c.name} (${c.status})`).join('; ')}.`, '');
   L.push('Figures: [ecdf-getpid.svg](ecdf-getpid.svg), [ecdf-clock_vdso.svg](ecdf-clock_vdso.svg). Raw numbers: [results.json](results.json).', '');
   files['summary.md'] = L.join('\n');
-  writeResultDir(values.out!, files);
+  // A benchmark folder, not an experiment result: its files are replaced one by one (raw/ as a whole).
+  mkdirSync(values.out!, { recursive: true });
+  rmSync(join(values.out!, 'raw'), { recursive: true, force: true });
+  for (const [name, content] of Object.entries(files)) writeFileAtomic(join(values.out!, name), content);
   console.log(`wrote ${values.out}`);
   for (const r of ks) {
     if (r.metric === 'getpid') console.log(`${r.condition} vs ${r.base}: getpid D=${r.d.toFixed(3)} p=${fmtP(r.p)} median ×${r.medianRatio.toFixed(2)}`);

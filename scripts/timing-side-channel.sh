@@ -261,4 +261,9 @@ done
 
 echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$WORK/machine.txt"
 echo "seconds=$(( $(date +%s) - START ))" >> "$WORK/machine.txt"
-npx tsx scripts/timing-analyze.ts --in "$WORK" --out "$OUT"
+if ! npx tsx scripts/timing-analyze.ts --in "$WORK" --out "$OUT"; then
+  KEEP="$(mktemp -d /tmp/side-channel-raw.XXXXXX)"
+  cp -r "$WORK"/. "$KEEP"/
+  echo "analysis failed; the measurements are kept in $KEEP (re-run: npx tsx scripts/timing-analyze.ts --in $KEEP --out $OUT)" >&2
+  exit 1
+fi

@@ -11,6 +11,9 @@ import { registerDatasetCommands } from './datasets/commands.js';
 import { registerBenchCommand } from './bench/command.js';
 import { registerLiveCommands } from './live/commands.js';
 import { registerReportCommand } from './report/command.js';
+import { registerWorkerCommand } from './queue/command.js';
+import { QueueRunner, queueStatusLine } from './queue/coordinator.js';
+import { DEFAULT_QUEUE_NAME } from './queue/connection.js';
 
 const program = new Command();
 program
@@ -23,11 +26,15 @@ program
   // subcommands registered below inherit this.
   .exitOverride();
 
-registerRunCommand(program);
+registerRunCommand(program, {
+  defaultName: DEFAULT_QUEUE_NAME,
+  open: (url, name, status) => QueueRunner.open({ url, name, ...(status ? { onStatus: (n) => status(queueStatusLine(name, n)) } : {}) }),
+});
 registerDetectCommand(program);
 registerDatasetCommands(program);
 registerBenchCommand(program);
 registerLiveCommands(program);
+registerWorkerCommand(program);
 registerReportCommand(program);
 
 function fail(e: unknown): never {

@@ -519,7 +519,7 @@ function summaryMd(
   L.push('');
   L.push(
     "The paper's Figure 3 (§4.4) on this machine: a web server under ApacheBench, natively and with its system calls captured and " +
-      'streamed into `stidebench watch` (the online detector, asynchronous: it reads the tracer\'s output through a pipe). ' +
+      'watched by `stidebench watch` as users run it (`watch --pid MASTER` with the strace, bpftrace or kernel backend; the kernel backend runs the detector itself in eBPF), beside capture-only runs and a count-only eBPF probe. ' +
       'The paper used Apache 2.2 + a PHP page in a Xen 4.0.1 guest, with XenIDS intercepting system calls in the hypervisor; here it is ' +
       'nginx serving one static page on 127.0.0.1, traced by strace (ptrace) or bpftrace (eBPF), with ab on the same machine.',
   );
@@ -554,7 +554,7 @@ function summaryMd(
   L.push('## Configurations');
   L.push('');
   const sc = s.scales;
-  const scaleOf = (c: string): number | null => (c === 'native' ? sc.native! : c.startsWith('bpftrace') ? sc.bpftrace! : sc.strace!);
+  const scaleOf = (c: string): number | null => (c === 'native' ? sc.native! : c.startsWith('strace') ? sc.strace! : sc.bpftrace!);
   L.push(
     markdownTable(
       ['configuration', 'what', '-n used'],
@@ -649,9 +649,9 @@ function summaryMd(
   L.push('## The detector under load');
   L.push('');
   L.push(
-    'Online: `watch --input -` summary per run (events/s = events ÷ wall time from watch start to end of stream, so it is bounded by ' +
-      "how fast the tracer delivers, not the detector's capacity). Drain = time between the tracer's exit and watch's summary " +
-      '(backlog still in the pipe). Offline: the same detector run afterwards on the capture of the capture-only configuration ' +
+    'Online: `watch --pid` summary per run (events/s = events ÷ wall time from watch start to end of stream, so it is bounded by ' +
+      "how fast the tracer delivers, not the detector's capacity). Drain = time between Ctrl-C (SIGINT) and watch's summary " +
+      '(detach, backlog, bpftrace END). Lost events: counted by the tracer and reported by watch; every alarm is a false alarm (normal traffic). Offline: the same detector run afterwards on the capture of the capture-only configuration ' +
       '(`watch --input FILE`), i.e. its throughput when never waiting for input.',
   );
   L.push('');
@@ -674,7 +674,7 @@ function summaryMd(
     });
   L.push(
     markdownTable(
-      ['ab load', 'configuration', 'mode', 'events per run', 'events / request', 'events/s', 'mismatches / windows (all reps)', 'alarming windows', 'drain s', 'bpftrace lost events'],
+      ['ab load', 'configuration', 'mode', 'events per run', 'events / request', 'events/s', 'mismatches / windows (all reps)', 'alarming windows', 'drain s', 'lost events (tracer)'],
       dRows,
       ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),

@@ -439,5 +439,9 @@ ENV="$TMP/env"
 
 log "analysing ($((END - START)) s of runs)"
 mkdir -p "$OUT"
-(cd "$ROOT" && npx --no-install tsx "$HERE/analyze.ts" --runs "$RUNS" --env "$ENV" --out "$OUT")
+# The per-run files (ab output, meta, watch summaries; captures are not kept) go to OUT/raw so the
+# analysis can be re-run: npx tsx experiments/paper-figure3/analyze.ts --runs OUT/raw/runs --env OUT/raw/env --out OUT
+rm -rf "$OUT/raw"; mkdir -p "$OUT/raw"
+cp -r "$RUNS" "$OUT/raw/runs"; cp "$ENV" "$OUT/raw/env"
+(cd "$ROOT" && npx --no-install tsx "$HERE/analyze.ts" --runs "$OUT/raw/runs" --env "$OUT/raw/env" --out "$OUT")
 log "wrote $OUT/summary.md, $OUT/results.json"

@@ -131,14 +131,46 @@ export function manifestTable(m: Manifest, root: string): SyscallTable {
   const spec = m.syscallTable;
   if (spec.kind !== 'unm-calls') return tableByName(spec.kind);
   const path = join(root, spec.file);
-  let t = tables.get(path);
+  const firstNumber = spec.firstNumber ?? 0;
+  const key = `${path}\u0000${firstNumber}`;
+  let t = tables.get(key);
   if (t === undefined) {
     if (!existsSync(path)) throw new InputError(`syscall table named by the manifest is missing`, { file: path });
-    t = loadCallsTable(path);
-    tables.set(path, t);
+    t = loadCallsTable(path, { firstNumber });
+    tables.set(key, t);
   }
   return t;
 }
+
+/** Share of traces that must end in syscallTable.lastCall (UNM lpr: 99.3% and 99.9% end in exit; the rest were cut). */
+export const LAST_CALL_MIN_SHARE = 0.95;
+
+/**
+ * The manifest's numbering check: with syscallTable.lastCall, at least 95% of the traces must end in
+ * that call (UNM lpr: exit), or the first-number offset is wrong and every name is off by one.
+ */
+export function checkLastCall(m: Manifest, result: LoadResult, dataDir: string): void {
+  const spec = m.syscallTable;
+  if (spec.kind !== 'unm-calls' || spec.lastCall === undefined) return;
+  let n = 0;
+  let ok = 0;
+  const ends = new Map<string, number>();
+  for (const t of result.traces) {
+    if (t.calls.length === 0) continue;
+    n++;
+    const last = t.table.name(t.calls[t.calls.length - 1]!);
+    if (last === spec.lastCall) ok++;
+    else ends.set(last, (ends.get(last) ?? 0) + 1);
+  }
+  if (n > 0 && ok < LAST_CALL_MIN_SHARE * n) {
+    const top = [...ends.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]!;
+    throw new InputError(`dataset ${m.name}: only ${ok}/${n} traces end in ${spec.lastCall} (most end in ${top[0]}: ${top[1]}), so the syscall numbering is off`, {
+      file: join(datasetRoot(m, dataDir), spec.file),
+      expected: `syscallTable.firstNumber (now ${spec.firstNumber ?? 0}) such that at least ${LAST_CALL_MIN_SHARE * 100}% of traces end in ${spec.lastCall}`,
+    });
+  }
+}
+
 
 /** The compiled regex of a named subset; unknown names are an InputError listing the known ones. */
 export function subsetRegex(m: Manifest, subset: string): RegExp {
@@ -196,8 +228,9 @@ function collect(): { result: LoadResult; each: (r: ReadResult) => void } {
 export function loadDataset(m: Manifest, dataDir: string, opts: LoadOptions = {}): LoadResult {
   const { jobs, error, table } = planLoad(m, dataDir, opts);
   const { result, each } = collect();
-  readTraceFiles(m.format, jobs, { table }, each);
+  readTraceFiles(m.format, jobs, { table, lidds: m.reader }, each);
   if (error !== null) throw error.thrown;
+  checkLastCall(m, result, dataDir);
   return result;
 }
 
@@ -208,7 +241,8 @@ export function loadDataset(m: Manifest, dataDir: string, opts: LoadOptions = {}
 export async function loadDatasetAsync(m: Manifest, dataDir: string, opts: LoadAsyncOptions = {}): Promise<LoadResult> {
   const { jobs, error, table } = planLoad(m, dataDir, opts);
   const { result, each } = collect();
-  await readTraceFilesAsync(m.format, jobs, { table, readAhead: opts.readAhead }, each);
+  await readTraceFilesAsync(m.format, jobs, { table, lidds: m.reader, readAhead: opts.readAhead }, each);
   if (error !== null) throw error.thrown;
+  checkLastCall(m, result, dataDir);
   return result;
 }

@@ -62,7 +62,16 @@ const rule = z
   .strict();
 
 const syscallTable = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('unm-calls'), file: relPath }).strict(),
+  z
+    .object({
+      kind: z.literal('unm-calls'),
+      file: relPath,
+      /** Number named by the file's first line (UNM lpr traces count from 1, sendmail from 0). Default 0. */
+      firstNumber: z.number().int().min(0).optional(),
+      /** Check on load: every trace must end in this call (e.g. exit), which confirms firstNumber. */
+      lastCall: z.string().min(1).optional(),
+    })
+    .strict(),
   z.object({ kind: z.literal('linux-i386') }).strict(),
   z.object({ kind: z.literal('linux-x86_64') }).strict(),
   z.object({ kind: z.literal('names') }).strict(),
@@ -129,7 +138,12 @@ export const manifestSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be lowercase letters, digits and "-"' }),
     title: z.string().min(1),
     description: z.string().default(''),
-    format: z.enum(['unm', 'adfa', 'strace', 'csv']),
+    format: z.enum(['unm', 'adfa', 'strace', 'csv', 'lidds-2021', 'lidds-2019']),
+    /** LID-DS formats: which events count (enter '>', exit '<', both) and what one trace is (thread, process, recording). */
+    reader: z
+      .object({ direction: z.enum(['enter', 'exit', 'both']).default('enter'), windows: z.enum(['thread', 'process', 'recording']).default('thread') })
+      .strict()
+      .optional(),
     /** Data root: relative to the data directory, or to the manifest's folder when `embedded`. */
     root: relPath,
     embedded: z.boolean().default(false),

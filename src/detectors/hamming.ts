@@ -465,6 +465,15 @@ export class HammingModel implements Model {
     return { dMin, sA, normalized: sA / k };
   }
 
+  /** The signal (d_min >= C) and Hofmeyr's S_A / k from one pass over the exact d_min of every window. */
+  scoreWithMeasure(trace: Trace): { signal: Uint8Array; measure: 'hofmeyr'; num: number; den: number } {
+    const { dMin, sA } = this.profile(trace);
+    const C = this.minDistance;
+    const signal = new Uint8Array(dMin.length);
+    for (let i = 0; i < dMin.length; i++) signal[i] = dMin[i]! >= C ? 1 : 0;
+    return { signal, measure: 'hofmeyr', num: sA, den: this.config.k };
+  }
+
   score(trace: Trace): Uint8Array {
     const k = this.config.k;
     const C = this.minDistance;

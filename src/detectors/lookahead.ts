@@ -163,6 +163,27 @@ export class LookaheadModel implements Model {
     return lookaheadMeasure(this.missingTotal(trace), trace.calls.length, this.config.k);
   }
 
+  /**
+   * The signal and Forrest's measure from one pass over the missing pairs of every position: positions
+   * 0..L-k begin a window (signal = missing > 0), the last k-1 add to the measure only.
+   */
+  scoreWithMeasure(trace: Trace): { signal: Uint8Array; measure: 'forrest'; num: number; den: number } {
+    const k = this.config.k;
+    const L = trace.calls.length;
+    const nw = Math.max(0, L - k + 1);
+    const den = maxLookaheadPairs(L, k);
+    const signal = new Uint8Array(nw);
+    const db = this.dbFor(trace);
+    if (db === undefined) return { signal: signal.fill(1), measure: 'forrest', num: den, den };
+    let num = 0;
+    for (let i = 0; i < L; i++) {
+      const m = db.missingAt(trace.calls, i);
+      num += m;
+      if (i < nw) signal[i] = m > 0 ? 1 : 0;
+    }
+    return { signal, measure: 'forrest', num, den };
+  }
+
   score(trace: Trace): Uint8Array {
     const k = this.config.k;
     const nw = Math.max(0, trace.calls.length - k + 1);

@@ -28,6 +28,12 @@ export interface Model {
   /** Per-window mismatch signal of one trace (length = number of windows the detector forms). */
   score(trace: Trace): Uint8Array;
   /**
+   * Optional: the same signal plus the detector's own trace measure num/den from one pass over its
+   * graded per-window values (Hamming: Hofmeyr's max d_min / k; lookahead: Forrest 1996's missing
+   * pairs / maximum possible pairs). Used by the trace scores of src/eval/trace-scores.ts.
+   */
+  scoreWithMeasure?(trace: Trace): { signal: Uint8Array; measure: 'hofmeyr' | 'forrest'; num: number; den: number };
+  /**
    * Optional allocation-free form of score: writes the signal into out[0 ..] (out.length >=
    * trace.calls.length) and returns the number of windows. Callers go through eval's signalInto.
    */

@@ -6,6 +6,7 @@
 // agree by construction.
 
 import { z } from 'zod';
+import { InputError } from '../errors.js';
 import { WindowSet } from './window-set.js';
 import { loadWindowSets, saveWindowSets } from './scope.js';
 import { windowSetTest } from './stide.js';
@@ -13,7 +14,21 @@ import { defineDetector, type DetectorConfig, type Model } from './types.js';
 import type { Alphabet } from '../traces/alphabet.js';
 import type { Trace } from '../traces/trace.js';
 
-export const DEFAULT_RESET_ON = ['execve', 'execveat', 'vfork'] as const;
+/**
+ * Calls that reset a process's buffer: Linux execve / execveat / vfork, and SunOS 4's execv (its old exec
+ * entry point, in UNM calls.txt.sun; SunOS execve and vfork are spelled as on Linux).
+ */
+export const DEFAULT_RESET_ON = ['execve', 'execveat', 'vfork', 'execv'] as const;
+
+/** Parses a `--reset-on` value: comma-separated syscall names (canonical names, as in the alphabet). */
+export function parseResetOn(value: string): string[] {
+  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new InputError('--reset-on names no call', { text: value, expected: 'comma-separated syscall names, e.g. execve,execveat,vfork,execv' });
+  for (const n of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_#]*$/.test(n)) throw new InputError(`--reset-on: bad syscall name`, { text: n, expected: 'comma-separated syscall names, e.g. execve,execveat,vfork,execv' });
+  }
+  return [...new Set(names)];
+}
 
 /** Marks, per dense id, whether the call resets a process's buffer. */
 export function resetMask(alphabet: Alphabet, names: readonly string[]): Uint8Array {

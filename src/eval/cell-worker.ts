@@ -5,6 +5,7 @@ import { Alphabet } from '../traces/alphabet.js';
 import { runCell, type Cell } from './cell.js';
 import { unpackTraces, type PackedTraces } from './packed.js';
 import type { DetectorSpec } from '../detectors/registry.js';
+import type { ScoreExtras } from './score.js';
 import type { Trace } from '../traces/trace.js';
 
 export interface CellTask {
@@ -15,6 +16,7 @@ export interface CellTask {
   detector: DetectorSpec;
   k: number;
   frames: number[];
+  extras?: ScoreExtras;
   alphabet: string[];
   train: PackedTraces;
   calibrate: PackedTraces;
@@ -54,6 +56,7 @@ export function runTask(task: CellTask): Cell {
     detector: task.detector,
     k: task.k,
     frames: task.frames,
+    ...(task.extras ? { extras: task.extras } : {}),
     ...data,
   });
 }

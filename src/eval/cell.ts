@@ -2,7 +2,7 @@
 // calibration and attack traces. Everything in a report derives from cells.
 
 import { mismatchSummary, type MismatchSummary } from './metrics.js';
-import { scoreTraces, type ScoredTrace } from './score.js';
+import { scoreTraces, type ScoreExtras, type ScoredTrace } from './score.js';
 import { trainModel, type DetectorSpec } from '../detectors/registry.js';
 import type { Trace } from '../traces/trace.js';
 
@@ -16,6 +16,8 @@ export interface CellInput {
   calibrate: readonly Trace[];
   testNormal: readonly Trace[];
   attack: readonly Trace[];
+  /** What the scoring pass keeps beyond frame summaries (alarm runs, detector measure). */
+  extras?: ScoreExtras;
 }
 
 export interface Cell {
@@ -45,9 +47,9 @@ export function runCell(input: CellInput): Cell {
     dbBytes: model.dbBytes,
     trainTraces: input.train.length,
     trainCalls,
-    calibrate: scoreTraces(model, input.calibrate, input.frames),
-    normal: scoreTraces(model, input.testNormal, input.frames),
-    attack: scoreTraces(model, input.attack, input.frames),
+    calibrate: scoreTraces(model, input.calibrate, input.frames, input.extras),
+    normal: scoreTraces(model, input.testNormal, input.frames, input.extras),
+    attack: scoreTraces(model, input.attack, input.frames, input.extras),
   };
 }
 

@@ -8,6 +8,8 @@
 // Int32Array. Other trace scores can build on signalInto directly.
 
 import { summarizeFramesInto, summaryInts, type FrameSummary } from './frame.js';
+import { alarmRunStarts } from './syscall-metrics.js';
+import { alarmStreams, exploitFrame, splitWindow, type ExploitFrame } from './exploit-metrics.js';
 import type { Model } from '../detectors/types.js';
 import type { Trace, TraceMeta } from '../traces/trace.js';
 
@@ -18,6 +20,14 @@ export interface ScoredTrace {
   mismatches: number;
   /** One summary per frame, aligned with the frames list given to scoreTraces. */
   frames: FrameSummary[];
+  /** Per frame: runStarts[v] = maximal runs of windows with LFC >= v (syscall-level CFA); when asked for. */
+  runStarts?: Int32Array[];
+  /** The detector's own trace measure num/den (Hofmeyr, Forrest), from the same scoring pass; when asked for. */
+  measure?: { kind: 'hofmeyr' | 'forrest'; num: number; den: number } | null;
+  /** Traces of exploit recordings (LID-DS): per frame, the signal split at the exploit time. */
+  exploit?: ExploitFrame[];
+  /** Traces of time-stamped recordings without exploit: per frame, alarm streams per LFC level. */
+  streams?: Int32Array[];
 }
 
 /**
@@ -48,25 +58,49 @@ export class SignalBuffer {
 
 const shared = new SignalBuffer();
 
-function scoreInto(model: Model, trace: Trace, frames: readonly number[], store: Int32Array, at: number, sig: SignalBuffer): ScoredTrace {
+/** What a scoring pass keeps beyond the frame summaries (src/eval/trace-scores.ts, syscall-metrics.ts). */
+export interface ScoreExtras {
+  /** Per frame, the runs of alarming windows per LFC level (syscall-level CFA). */
+  runs?: boolean;
+  /** The detector's own trace measure (Hofmeyr, Forrest) from its graded signal, in the same pass. */
+  measure?: boolean;
+}
+
+function scoreInto(model: Model, trace: Trace, frames: readonly number[], store: Int32Array, at: number, sig: SignalBuffer, extras: ScoreExtras): ScoredTrace {
   const buf = sig.fit(trace.calls.length);
-  const n = signalInto(model, trace, buf);
+  let n: number;
+  let measure: ScoredTrace['measure'];
+  if (extras.measure && model.scoreWithMeasure) {
+    const r = model.scoreWithMeasure(trace);
+    buf.set(r.signal);
+    n = r.signal.length;
+    measure = { kind: r.measure, num: r.num, den: r.den };
+  } else {
+    n = signalInto(model, trace, buf);
+    if (extras.measure) measure = null;
+  }
   let mismatches = 0;
   for (let i = 0; i < n; i++) mismatches += buf[i]!;
   const { calls: _calls, alphabet: _alphabet, ...meta } = trace;
-  return { meta, length: trace.calls.length, windows: n, mismatches, frames: summarizeFramesInto(buf, n, frames, store, at) };
+  const out: ScoredTrace = { meta, length: trace.calls.length, windows: n, mismatches, frames: summarizeFramesInto(buf, n, frames, store, at) };
+  if (extras.runs) out.runStarts = frames.map((f) => alarmRunStarts(buf.subarray(0, n), f));
+  if (measure !== undefined) out.measure = measure;
+  // Time-stamped recordings (LID-DS): the same signal, split at the exploit time or as alarm streams.
+  if (trace.exploit) out.exploit = frames.map((f) => exploitFrame(buf.subarray(0, n), splitWindow(trace, trace.calls.length, n), f));
+  else if (trace.exploit === null) out.streams = frames.map((f) => alarmStreams(buf.subarray(0, n), f));
+  return out;
 }
 
-export function scoreTrace(model: Model, trace: Trace, frames: readonly number[]): ScoredTrace {
-  return scoreInto(model, trace, frames, new Int32Array(summaryInts(frames)), 0, shared);
+export function scoreTrace(model: Model, trace: Trace, frames: readonly number[], extras: ScoreExtras = {}): ScoredTrace {
+  return scoreInto(model, trace, frames, new Int32Array(summaryInts(frames)), 0, shared, extras);
 }
 
 /** Scores a batch: one scan per trace, one backing array for every trace's frame summaries. */
-export function scoreTraces(model: Model, traces: readonly Trace[], frames: readonly number[]): ScoredTrace[] {
+export function scoreTraces(model: Model, traces: readonly Trace[], frames: readonly number[], extras: ScoreExtras = {}): ScoredTrace[] {
   const per = summaryInts(frames);
   const store = new Int32Array(per * traces.length);
   const out: ScoredTrace[] = new Array<ScoredTrace>(traces.length);
-  for (let i = 0; i < traces.length; i++) out[i] = scoreInto(model, traces[i]!, frames, store, i * per, shared);
+  for (let i = 0; i < traces.length; i++) out[i] = scoreInto(model, traces[i]!, frames, store, i * per, shared, extras);
   return out;
 }
 

@@ -11,9 +11,17 @@ import { runExperiment } from './run.js';
 import { resolveDataDir } from '../datasets/registry.js';
 import { makeProgress } from '../report/progress.js';
 import { resultFiles } from '../report/results.js';
+import { exploitFiles } from '../report/exploit.js';
+import type { RemoteRunner } from './run.js';
 import { assertReplaceable, resultDirIn, writeResultDir } from '../report/write.js';
 
-export function registerRunCommand(program: Command): void {
+/** How `run --queue` reaches remote workers (given by the CLI entry, so experiments/ never imports queue/). */
+export interface RemoteFactory {
+  defaultName: string;
+  open(url: string, name: string, status?: (line: string) => void): Promise<RemoteRunner & { close(): Promise<void> }>;
+}
+
+export function registerRunCommand(program: Command, remoteFactory?: RemoteFactory): void {
   program
     .command('run')
     .description('run an experiment file and write results/<experiment>/ (summary.md, metrics.csv, metrics.json, provenance.json)')
@@ -25,7 +33,9 @@ export function registerRunCommand(program: Command): void {
     .option('--no-cache', 'ignore the scored-cell cache and recompute every cell')
     .option('--cache-dir <dir>', 'scored-cell cache folder (default: $STIDEBENCH_CACHE, then .cache/stidebench)')
     .option('--strict', 'refuse registered data that fails its manifest checksums (default: a warning)')
-    .action(async (file: string, opts: { dataDir?: string; out: string; quiet?: boolean; jobs: string; cache: boolean; cacheDir?: string; strict?: boolean }) => {
+    .option('--queue <url>', 'compute the cells on `stidebench worker` processes through this Redis (redis://HOST:PORT)')
+    .option('--queue-name <name>', 'queue name (workers must use the same)', remoteFactory?.defaultName ?? 'stidebench-cells')
+    .action(async (file: string, opts: { dataDir?: string; out: string; quiet?: boolean; jobs: string; cache: boolean; cacheDir?: string; strict?: boolean; queue?: string; queueName: string }) => {
       const exp = loadExperiment(file);
       // Checked before any work: the results folder stays inside --out and never replaces a non-result folder.
       const outDir = resultDirIn(opts.out, exp.name);
@@ -41,11 +51,19 @@ export function registerRunCommand(program: Command): void {
         process.exit(130);
       };
       process.once('SIGINT', onSigint);
-      const result = await runExperiment(exp, { dataDir, progress: makeProgress(Boolean(opts.quiet)), jobs, cache, strict: opts.strict });
+      if (opts.queue !== undefined && remoteFactory === undefined) throw new InputError('option --queue is not available in this build');
+      const remote = opts.queue !== undefined ? await remoteFactory!.open(opts.queue, opts.queueName, opts.quiet ? undefined : (line) => process.stderr.write(`${line}\n`)) : undefined;
+      let result;
+      try {
+        result = await runExperiment(exp, { dataDir, progress: makeProgress(Boolean(opts.quiet)), jobs: remote ? 1 : jobs, cache, strict: opts.strict, remote });
+      } finally {
+        await remote?.close();
+      }
       for (const n of result.notes) process.stderr.write(`stidebench: warning: ${n}\n`);
       if (cache && !opts.quiet) process.stderr.write(`cache: ${cache.hits} cells reused, ${cache.misses} computed\n`);
       const shownFile = relative(process.cwd(), resolve(file)) || file;
       const files = await resultFiles(result, shownFile, dataDir, `stidebench run ${shownFile}`, { outDir });
+      Object.assign(files, exploitFiles(result));
       writeResultDir(outDir, files);
       if (!opts.quiet) {
         const summary = String(files['summary.md']);

@@ -7,6 +7,7 @@ import { InputError } from '../errors.js';
 import { resolveTable } from '../traces/syscalls/index.js';
 import type { Label } from '../traces/trace.js';
 import { detectorKinds, getDetector, parseParamOptions, resolveSpec, trainModel } from '../detectors/registry.js';
+import { parseResetOn } from '../detectors/xenids.js';
 import type { DbScope } from '../detectors/types.js';
 import { INPUT_FORMATS, preparePaths, type InputFormat } from '../prepare/index.js';
 import { scoreTrace } from '../eval/score.js';
@@ -28,6 +29,7 @@ interface DetectOptions {
   testLabel?: string;
   program?: string;
   syscalls?: string;
+  resetOn?: string;
 }
 
 function intOption(name: string, v: string, min: number): number {
@@ -68,6 +70,7 @@ export function registerDetectCommand(program: Command): void {
     .option('--test-label <label>', 'label of test traces without a sidecar: normal|attack (default: a normal/attack folder on the path, else unknown)')
     .option('--program <name>', 'program name of traces without a sidecar (per-program scope)')
     .option('--syscalls <table>', 'numbering of raw syscall numbers: linux-i386|linux-x86_64|PATH to a UNM calls.txt file')
+    .option('--reset-on <names>', 'comma-separated calls that clear a process buffer, for kinds that reset (xenids; default execve,execveat,vfork,execv)')
     .option('--json', 'print one JSON object')
     .addHelpText(
       'after',
@@ -83,7 +86,8 @@ Labels: a FILE.meta.json sidecar, else --test-label, else a normal/attack folder
       if (opts.scope !== undefined && opts.scope !== 'per-program' && opts.scope !== 'shared') throw new InputError(`unknown scope ${opts.scope}`, { expected: 'per-program|shared' });
       if (opts.testLabel !== undefined && opts.testLabel !== 'normal' && opts.testLabel !== 'attack') throw new InputError('bad --test-label', { text: opts.testLabel, expected: 'normal or attack' });
       if (!(INPUT_FORMATS as readonly string[]).includes(opts.format)) throw new InputError(`unknown format ${opts.format}`, { expected: INPUT_FORMATS.join('|') });
-      const spec = resolveSpec({ kind: opts.detector, scope: opts.scope as DbScope | undefined, params: parseParamOptions(opts.param) });
+      const resetOn = opts.resetOn !== undefined ? parseResetOn(opts.resetOn) : undefined;
+      const spec = resolveSpec({ kind: opts.detector, scope: opts.scope as DbScope | undefined, params: parseParamOptions(opts.param), ...(resetOn ? { resetOn } : {}) });
       const data = preparePaths({
         train: opts.train,
         test: opts.test,

@@ -19,6 +19,7 @@ import { InputError } from '../errors.js';
 import { parseYamlWith } from './loader.js';
 import { getDataset, datasetRoot } from '../datasets/registry.js';
 import { loadDataset } from '../datasets/load.js';
+import { checkVocabulary } from '../prepare/index.js';
 import { Alphabet } from '../traces/alphabet.js';
 import type { RawTrace, Trace } from '../traces/trace.js';
 import { trainStide } from '../detectors/stide.js';
@@ -227,6 +228,7 @@ function loadGroup(group: ProfilesConfig['groups'][number], cfg: ProfilesConfig,
   const loaded: GroupData['loaded'] = [];
   const skipped: GroupData['skipped'] = [];
   const namesByTable = new Map<string, Set<string>>();
+  const vocab: RawTrace[] = [];
   let droppedShort = 0;
   for (const entry of group.datasets) {
     let raws: RawTrace[];
@@ -236,6 +238,9 @@ function loadGroup(group: ProfilesConfig['groups'][number], cfg: ProfilesConfig,
       root = datasetRoot(m, dataDir);
       const t0 = performance.now();
       const r = loadDataset(m, dataDir);
+      // One vocabulary for the whole group, as in every command (src/prepare): one trace per table.
+      for (const t of r.traces) if (!vocab.some((v) => v.table.id === t.table.id)) vocab.push(t);
+      checkVocabulary(vocab);
       raws = r.traces;
       loaded.push({ dataset: entry.name, traces: r.traces.length, files: r.files, warnings: r.warnings.length, table: r.traces[0]?.table.id ?? '-' });
       log(`  ${entry.name}: ${r.traces.length} traces from ${r.files} files in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -11,9 +11,14 @@ import { packTraces, type PackedTraces } from '../eval/packed.js';
 import { cellKey, type CellCache } from '../eval/cache.js';
 import { makePool } from '../eval/pool.js';
 import { convergence, type ConvergencePoint } from '../eval/analysis.js';
+import { expandScores, extrasFor } from '../eval/score-analysis.js';
+import type { TraceScoreSpec } from '../eval/trace-scores.js';
 import { operatingPoint, type OperatingPointMetrics } from '../eval/metrics.js';
 import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
+import type { ScoreExtras } from '../eval/score.js';
 import type { Experiment } from './schema.js';
+import type { DetectorSpec } from '../detectors/registry.js';
+import type { Trace } from '../traces/trace.js';
 
 export { manifestChecksum, mapTable, type DatasetSummary } from '../prepare/index.js';
 
@@ -26,6 +31,8 @@ export interface ConvergenceCurve {
 
 export interface ExperimentResult {
   experiment: Experiment;
+  /** The trace scores of analysis.scores, expanded (one per frame for LFC scores without a frame). */
+  scores: TraceScoreSpec[];
   datasets: DatasetSummary[];
   cells: Cell[];
   policies: ThresholdPolicy[];
@@ -46,7 +53,36 @@ export function experimentPolicies(exp: Experiment): ThresholdPolicy[] {
   return [...(exp.thresholds.count ?? []).map(countThreshold), ...(exp.thresholds.ratio ?? []).map(ratioThreshold)];
 }
 
+type DatasetEntry = Experiment['datasets'][number];
+
+/**
+ * One cell described as data: what a worker on another machine needs to prepare the dataset with the
+ * same code (prepareEntry on the same entry and detectors) and to check its data are the same (manifest
+ * checksum, hash of the prepared traces and alphabet) before scoring.
+ */
+export interface RemoteCell {
+  entry: DatasetEntry;
+  /** The experiment's detectors (they decide which names the alphabet holds before it freezes). */
+  detectors: Experiment['detectors'];
+  dataHash: string;
+  checksum: string;
+  dataset: string;
+  detectorLabel: string;
+  detector: DetectorSpec;
+  k: number;
+  frames: number[];
+  /** What the analysis needs beyond frame summaries (syscall-level runs, detector measures). */
+  extras?: ScoreExtras;
+}
+
+/** Computes cells somewhere else (a job queue); resolves to the same Cell runCell gives. */
+export interface RemoteRunner {
+  run(cell: RemoteCell): Promise<Cell>;
+}
+
 export interface RunOptions {
+  /** Cells are computed by this runner (e.g. BullMQ workers) instead of threads here. */
+  remote?: RemoteRunner;
   dataDir?: string;
   progress?: Progress;
   /** Worker threads for cells (1 = in this thread). Results are identical for every value. */
@@ -68,6 +104,42 @@ function dataHash(sets: readonly PackedTraces[], alphabet: readonly string[]): s
   return h.digest('hex');
 }
 
+/** One dataset entry through the preparation pipeline, packed: what every cell of it reads. */
+export interface PreparedEntry {
+  label: string;
+  summary: DatasetSummary;
+  notes: string[];
+  train: Trace[];
+  calibrate: Trace[];
+  testNormal: Trace[];
+  attack: Trace[];
+  packed: { train: PackedTraces; calibrate: PackedTraces; testNormal: PackedTraces; attack: PackedTraces };
+  names: string[];
+  /** sha256 over the alphabet and the packed traces (computed on demand). */
+  dataHash(): string;
+}
+
+/** prepareDataset (src/prepare) plus packing; used by local runs and by queue workers alike. */
+export async function prepareEntry(entry: DatasetEntry, detectors: Experiment['detectors'], dataDir: string, strict?: boolean): Promise<PreparedEntry> {
+  const prepared = await prepareDataset(entry, detectors, { dataDir, strict });
+  const { alphabet, train, calibrate, testNormal, attack } = prepared;
+  const packed = { train: packTraces(train), calibrate: packTraces(calibrate), testNormal: packTraces(testNormal), attack: packTraces(attack) };
+  const names = [...alphabet.allNames()];
+  let hash: string | undefined;
+  return {
+    label: prepared.summary.label,
+    summary: prepared.summary,
+    notes: prepared.notes,
+    train,
+    calibrate,
+    testNormal,
+    attack,
+    packed,
+    names,
+    dataHash: () => (hash ??= dataHash(Object.values(packed), names)),
+  };
+}
+
 let runCounter = 0;
 
 export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<ExperimentResult> {
@@ -81,39 +153,44 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const curves: ConvergenceCurve[] = [];
   const notes: string[] = [];
   const total = exp.datasets.length * exp.detectors.length * exp.k.length;
+  const scores = expandScores(exp.analysis?.scores ?? [], exp.frames);
+  const extras = extrasFor({ scores, syscallMetrics: exp.analysis?.syscallMetrics ?? false });
+  const hasExtras = Object.keys(extras).length > 0;
   progress.start(total, 'cells');
   try {
     for (const entry of exp.datasets) {
-      const prepared = await prepareDataset(entry, exp.detectors, { dataDir, strict: opts.strict });
-      const { alphabet, train, calibrate, testNormal, attack } = prepared;
-      const label = prepared.summary.label;
+      const prepared = await prepareEntry(entry, exp.detectors, dataDir, opts.strict);
+      const { label, train, calibrate, testNormal, attack, packed, names } = prepared;
       datasets.push(prepared.summary);
       for (const n of prepared.notes) notes.push(n);
       const scopeNote = perProgramWarning(exp.detectors, train, [...calibrate, ...testNormal, ...attack], 'scope: shared on the detector');
       if (scopeNote !== undefined) notes.push(`${label}: ${scopeNote}`);
-      const packed = { train: packTraces(train), calibrate: packTraces(calibrate), testNormal: packTraces(testNormal), attack: packTraces(attack) };
-      const names = [...alphabet.allNames()];
       const dataKey = `${process.pid}/${++runCounter}/${label}`;
-      const data = opts.cache ? dataHash(Object.values(packed), names) : '';
+      const data = opts.cache || opts.remote ? prepared.dataHash() : '';
       for (const det of exp.detectors) {
         for (const k of exp.k) {
           const slot = cells.length;
           cells.push(undefined as unknown as Cell);
           const what = `${label} ${det.label} k=${k}`;
           const spec = { kind: det.kind, scope: det.scope, resetOn: [...det.resetOn], params: { ...det.params } };
-          const key = opts.cache ? cellKey({ data, label, spec, k, frames: exp.frames }) : '';
+          const key = opts.cache ? cellKey({ data, label, spec, k, frames: exp.frames, ...(hasExtras ? { extras } : {}) }) : '';
           const cached = opts.cache?.get(key);
           if (cached) {
             cells[slot] = cached;
             progress.tick(`${what} (cached)`);
             continue;
           }
-          const task: CellTask = { dataKey, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], alphabet: names, ...packed };
           const done = (cell: Cell): void => {
             cells[slot] = cell;
             opts.cache?.put(key, cell);
             progress.tick(what);
           };
+          if (opts.remote) {
+            const job: RemoteCell = { entry, detectors: exp.detectors, dataHash: data, checksum: prepared.summary.checksum, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], ...(hasExtras ? { extras } : {}) };
+            pending.push(opts.remote.run(job).then(done));
+            continue;
+          }
+          const task: CellTask = { dataKey, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], ...(hasExtras ? { extras } : {}), alphabet: names, ...packed };
           if (pool) pending.push(pool.run(task).then(done));
           else {
             done(runTask(task));
@@ -132,7 +209,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     progress.stop();
     await pool?.destroy();
   }
-  return { experiment: exp, datasets, cells, policies: experimentPolicies(exp), convergence: curves, notes };
+  return { experiment: exp, scores, datasets, cells, policies: experimentPolicies(exp), convergence: curves, notes };
 }
 
 const pointsMemo = new WeakMap<Cell, Map<string, OperatingPointMetrics[]>>();

@@ -6,6 +6,7 @@ import { InputError } from '../errors.js';
 import { defaultLabel, detectorKinds, hasDetector, resolveSpec } from '../detectors/registry.js';
 import { inlineDatasetSchema } from '../prepare/inline.js';
 import { split } from '../prepare/split-schema.js';
+import { TRACE_SCORE_KINDS } from '../eval/trace-scores.js';
 
 const range = z
   .object({ from: z.number(), to: z.number(), step: z.number().positive().default(1) })
@@ -114,6 +115,33 @@ export const experimentSchema = z
         plots: z.boolean().default(true),
         /** Also write PNG copies of the plots. */
         png: z.boolean().default(false),
+        /**
+         * Trace scores with ROC/AUC and calibrated rules (src/eval/trace-scores.ts): a kind name, or
+         * { kind, frame } for maxLfc / maxLfcRatio / streamSum (frame = W; must be one of `frames`;
+         * without it, every frame). Default: none beyond the max-LFC analysis above.
+         */
+        scores: z
+          .array(
+            z.union([
+              z.enum(TRACE_SCORE_KINDS),
+              z.object({ kind: z.enum(TRACE_SCORE_KINDS), frame: z.number().int().positive().optional() }).strict(),
+            ]),
+          )
+          .default([]),
+        /**
+         * Threshold rules calibrated on the calibration traces, applied to every score; both alarm iff
+         * score > threshold: { rule: quantile, q } (numpy linear quantile) or { rule: max }.
+         */
+        rules: z
+          .array(
+            z.union([
+              z.object({ rule: z.literal('quantile'), q: z.number().min(0).max(1) }).strict(),
+              z.object({ rule: z.literal('max') }).strict(),
+            ]),
+          )
+          .default([]),
+        /** Syscall-level TP/FP/TN/FN, CFA and LID-DS precision/F1 for LFC scores at every rule and count threshold. */
+        syscallMetrics: z.boolean().default(false),
       })
       .strict()
       .optional(),
@@ -127,6 +155,8 @@ export const experimentSchema = z
         groups: z.object({ pattern: z.string(), name: z.string().default('$1') }).strict().optional(),
         /** One threshold-sweep table per cell and frame in summary.md (metrics.csv always has them all). */
         sweepTables: z.boolean().default(true),
+        /** Per dataset (program): share of intrusion traces detected beside intrusions detected, and their means (Warrender 1999). */
+        perProgram: z.boolean().default(false),
       })
       .strict()
       .optional(),

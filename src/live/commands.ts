@@ -13,6 +13,7 @@ import { record, type RecordBackend } from './record.js';
 import { EXIT_LOST, openEvents, watch, type AlarmAction, type WatchBackend, type WatchSource } from './watch.js';
 import type { TraceFormat } from '../traces/readers/index.js';
 import type { DbScope } from '../detectors/types.js';
+import { parseResetOn } from '../detectors/xenids.js';
 
 function positiveInt(what: string) {
   return (v: string): number => {
@@ -39,7 +40,7 @@ interface RecordFlags {
 
 interface TrainFlags {
   data: string[];
-  format: TraceFormat | 'auto';
+  format: Exclude<TraceFormat, 'lidds-2021' | 'lidds-2019'> | 'auto';
   detector: string;
   scope?: DbScope;
   param: string[];
@@ -47,6 +48,7 @@ interface TrainFlags {
   label?: Label;
   program?: string;
   table?: string;
+  resetOn?: string;
   output: string;
 }
 
@@ -65,6 +67,7 @@ interface WatchFlags {
   input?: string;
   format: 'auto' | 'strace' | 'unm';
   table?: string;
+  resetOn?: string;
 }
 
 export function registerLiveCommands(program: Command): void {
@@ -123,6 +126,7 @@ events (unless --allow-loss).`,
     .addOption(new Option('--label <label>', 'label of files without a sidecar (only normal traces train)').choices(['normal', 'attack']))
     .option('--program <name>', 'program of files without a sidecar')
     .option('--table <name|file>', 'syscall numbering for numeric formats: linux-x86_64, linux-i386 or a calls.txt file')
+    .option('--reset-on <names>', 'xenids: comma-separated calls that clear a process buffer (default execve,execveat,vfork,execv)')
     .requiredOption('-o, --output <model>', 'model file to write')
     .addHelpText(
       'after',
@@ -142,6 +146,7 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
         label: flags.label,
         program: flags.program,
         table: resolveTable(flags.table),
+        ...(flags.resetOn !== undefined ? { resetOn: parseResetOn(flags.resetOn) } : {}),
       });
       for (const w of warnings) process.stderr.write(`stidebench: warning: ${w}\n`);
       saveModel(flags.output, model);
@@ -172,6 +177,7 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
     .option('--input <file>', 'read a strace or "pid number" trace file (gzip ok), or - for stdin')
     .addOption(new Option('--format <format>', 'format of --input').choices(['auto', 'strace', 'unm']).default('auto'))
     .option('--table <name|file>', 'numbering of "pid number" input (default: the model\'s training table, else linux-x86_64)')
+    .option('--reset-on <names>', 'comma-separated calls that clear a process buffer (default: the model\'s, for xenids execve,execveat,vfork,execv)')
     .argument('[cmd...]', 'command to start and watch (put it after --)')
     .passThroughOptions()
     .addHelpText(
@@ -216,10 +222,17 @@ else the watched command's (with -- CMD) or 0; errors exit 1.`,
             : flags.cgroup !== undefined
               ? { kind: 'cgroup', path: flags.cgroup }
               : { kind: 'input', path: flags.input! };
-      const model = loadModel(flags.model);
+      const loaded = loadModel(flags.model);
+      // --reset-on replaces the model's reset calls for every backend (the kernel program reads them too).
+      const model = flags.resetOn !== undefined ? { ...loaded, config: { ...loaded.config, resetOn: parseResetOn(flags.resetOn) } } : loaded;
       const merged = model.config.scope === 'shared' ? 1 : Object.keys(model.training.tracesPerProgram).length;
       if (merged > 1) {
         process.stderr.write(`stidebench: note: per-program ${model.config.kind} model: watching against the union of its ${merged} program databases\n`);
+      }
+      if (flags.resetOn !== undefined) {
+        for (const n of parseResetOn(flags.resetOn)) {
+          if (model.alphabet.idOf(n) === undefined) process.stderr.write(`stidebench: note: reset call ${n} is not in the model's alphabet (never seen in training), so it cannot reset; train with --reset-on to include it\n`);
+        }
       }
       // `watch ... | head`: a closed pipe ends watch quietly instead of with a stack trace.
       process.stdout.on('error', (e: NodeJS.ErrnoException) => {

@@ -15,9 +15,10 @@ import { minAlarmLfc, policyLabel } from '../eval/threshold.js';
 import { linuxX86_64 } from '../traces/syscalls/linux-x86_64.js';
 import { awaitAttached, checkBpftrace, runBpftrace, startStopped, type BpfScope } from './bpftrace.js';
 import type { SavedModel } from './model-file.js';
-import { allTasks, stalled, withDescendants } from './procs.js';
+import { allTasks, procStat, stalled, withDescendants } from './procs.js';
 import { exitStatusOf } from './record.js';
 import {
+  delayStats,
   formatAlarm,
   formatSummary,
   watchStatus,
@@ -230,7 +231,7 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
     const p = processes.find((x) => x.pid === tid);
     actions.push({ pid: tid, action: fa.action, callsAfterAction: p ? p.events - (fa.event + 1) : 0 });
   }
-  const leftStopped = actions.filter((a) => a.action === 'stopped' && stalled(a.pid)).map((a) => a.pid);
+  const leftStopped = actions.filter((a) => a.action === 'stopped' && /^[Tt]$/.test(procStat(a.pid)?.state ?? '')).map((a) => a.pid);
   const sum = (f: (p: ProcessRecord) => number): number => processes.reduce((acc, p) => acc + f(p), 0);
   const events = Math.max(totalEvents, sum((p) => p.events));
   const summary: WatchSummary = {
@@ -251,15 +252,12 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
     latency: latencies,
     actions,
     leftStopped,
+    alarmDelayMs: delayStats(delaysMs),
     skippedLines: 0,
     threshold: policyLabel(opts.policy),
     minAlarmLfc: minLfc,
   };
   emit(summary);
-  if (delaysMs.length > 0 && !opts.json) {
-    const sorted = [...delaysMs].sort((a, b) => a - b);
-    out.write(`  alarm delay (offending call -> alarm read by watch): median ${sorted[Math.floor((sorted.length - 1) / 2)]!.toFixed(3)} ms, max ${sorted.at(-1)!.toFixed(3)} ms over ${sorted.length} alarms\n`);
-  }
   if (!commandEnded && launcher && !stoppedAny) launcher.kill('SIGKILL');
   return { summary, exitStatus, status: watchStatus(summary, exitStatus, opts.allowLoss ?? false), reports, processes };
 }

@@ -296,6 +296,8 @@ export interface TrainFromFilesOptions {
   program?: string;
   /** Numbering for numeric formats (see ReadOptions.table). */
   table?: SyscallTable;
+  /** Kinds that reset (xenids): calls that clear a process's buffer (default: the kind's list). */
+  resetOn?: readonly string[];
 }
 
 export interface TrainFromFilesResult {
@@ -313,7 +315,7 @@ export function trainFromFiles(opts: TrainFromFilesOptions): TrainFromFilesResul
     throw new InputError(`detector ${kind} cannot be saved and watched`, { expected: `one of ${onlineKinds().join('|')}` });
   }
   if (opts.data.length === 0) throw new InputError('no training data', { expected: '--data PATH... (trace files or folders)' });
-  const spec = resolveSpec({ kind, scope: opts.scope, params: opts.params });
+  const spec = resolveSpec({ kind, scope: opts.scope, params: opts.params, ...(opts.resetOn !== undefined ? { resetOn: opts.resetOn } : {}) });
   const data = preparePaths({
     train: opts.data,
     format: opts.format,

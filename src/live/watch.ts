@@ -101,6 +101,8 @@ export interface WatchOptions {
   signal?: AbortSignal;
   /** Keep every report and every process's final counts in the result (tests; not for long runs). */
   keepReports?: boolean;
+  /** Calls that clear a process's buffer, instead of the model's (`--reset-on`). */
+  resetOn?: readonly string[];
 }
 
 export interface AlarmReport {
@@ -183,6 +185,11 @@ export interface WatchSummary {
   actions: ActionRecord[];
   /** Processes stopped by --on-alarm stop and left stopped when watch ended. */
   leftStopped: number[];
+  /**
+   * Live only: from the call that completed an alarming window (its tracer timestamp: strace -ttt wall
+   * clock, kernel CLOCK_MONOTONIC) to the moment watch read the alarm; null without timestamps.
+   */
+  alarmDelayMs: { median: number; max: number; n: number } | null;
   skippedLines: number;
   threshold: string;
   minAlarmLfc: number;
@@ -240,6 +247,8 @@ export class Watcher implements EventSink {
   private readonly latencies: ProcessLatency[] = [];
   private readonly actions = new Map<number, ActionRecord>();
   private sawTraceTime = false;
+  /** Alarm delays (ms) of live alarms with wall-clock trace timestamps. */
+  readonly delays: number[] = [];
   reports = 0;
   skippedLines = 0;
   lostEvents = 0;
@@ -252,7 +261,7 @@ export class Watcher implements EventSink {
 
   constructor(
     model: SavedModel,
-    opts: { frame: number; policy: ThresholdPolicy; json?: boolean; out?: Writable; events?: Writable; keepReports?: boolean },
+    opts: { frame: number; policy: ThresholdPolicy; json?: boolean; out?: Writable; events?: Writable; keepReports?: boolean; resetOn?: readonly string[] },
   ) {
     this.model = model;
     this.frame = opts.frame;
@@ -273,7 +282,7 @@ export class Watcher implements EventSink {
     this.detector = new OnlineDetector(onlineForm(model.detector), {
       minAlarmLfc: this.minLfc,
       frame: opts.frame,
-      resetMask: resetMask(model.alphabet, model.config.resetOn),
+      resetMask: resetMask(model.alphabet, opts.resetOn ?? model.config.resetOn),
     });
   }
 
@@ -387,6 +396,7 @@ export class Watcher implements EventSink {
       }
     }
     const live = this.lineOf === null;
+    if (live && ts === ts && ts > 1e9) this.delays.push(Date.now() - ts * 1000);
     const report: AlarmReport = {
       type: 'alarm',
       time: alarmTime(ts, live),
@@ -475,6 +485,7 @@ export class Watcher implements EventSink {
       latency: this.latencies,
       actions: [...this.actions.values()],
       leftStopped: this.leftStopped,
+      alarmDelayMs: delayStats(this.delays),
       skippedLines: this.skippedLines,
       threshold: policyLabel(this.policy),
       minAlarmLfc: this.minLfc,
@@ -484,6 +495,13 @@ export class Watcher implements EventSink {
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** Median, max and count of alarm delays (ms, 3 decimals); null when there are none. */
+export function delayStats(d: readonly number[]): WatchSummary['alarmDelayMs'] {
+  if (d.length === 0) return null;
+  const s = [...d].sort((a, b) => a - b);
+  return { median: round3(s[Math.floor((s.length - 1) / 2)]!), max: round3(s.at(-1)!), n: s.length };
 }
 
 /** See AlarmReport.time. */
@@ -524,6 +542,9 @@ export function formatSummary(s: WatchSummary): string {
   }
   for (const a of s.actions) {
     lines.push(`  pid ${a.pid}: ${a.action}; ${a.callsAfterAction} further calls seen after the alarming one`);
+  }
+  if (s.alarmDelayMs !== null) {
+    lines.push(`  alarm delay (offending call -> alarm read by watch): median ${s.alarmDelayMs.median} ms, max ${s.alarmDelayMs.max} ms over ${s.alarmDelayMs.n} alarms`);
   }
   if (s.leftStopped.length > 0) {
     lines.push(`  left stopped: ${s.leftStopped.join(' ')} (resume with kill -CONT, or end with kill -KILL)`);
@@ -831,7 +852,7 @@ export async function watch(model: SavedModel, source: WatchSource, opts: WatchO
   }
   const out = opts.out ?? process.stdout;
   const notes = opts.notes ?? process.stderr;
-  const w = new Watcher(model, { frame: opts.frame, policy: opts.policy, json: opts.json, out, events: opts.events, keepReports: opts.keepReports });
+  const w = new Watcher(model, { frame: opts.frame, policy: opts.policy, json: opts.json, out, events: opts.events, keepReports: opts.keepReports, ...(opts.resetOn ? { resetOn: opts.resetOn } : {}) });
   const live = source.kind !== 'input';
   w.action = live ? (opts.onAlarm ?? 'report') : 'report';
   w.backend = live ? backendKind : 'input';

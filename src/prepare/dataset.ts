@@ -12,7 +12,7 @@ import { loadDatasetAsync } from '../datasets/load.js';
 import type { Manifest } from '../datasets/manifest.js';
 import { describeProblems, verifyDataset } from '../datasets/verify.js';
 import type { DetectorSpec } from '../detectors/types.js';
-import { splitTraces } from './split.js';
+import { readSplitFile, splitTraces } from './split.js';
 import { sunosToLinux } from '../traces/syscalls/index.js';
 import type { Alphabet } from '../traces/alphabet.js';
 import type { RawTrace, SyscallTable, Trace } from '../traces/trace.js';
@@ -54,6 +54,8 @@ export interface DatasetSummary {
   attackTraces: number;
   attackCalls: number;
   droppedShort: { normal: number; attack: number };
+  /** Explicit file-list splits used (bare name, sha256 of the file, normal traces it leaves out). */
+  splitFiles?: { dataset: string; name: string; sha256: string; unlisted: number }[];
 }
 
 export interface PreparedDataset {
@@ -111,6 +113,7 @@ interface LoadedPart {
   warnings: string[];
   split: ReturnType<typeof splitTraces<RawTrace>>;
   note?: string;
+  splitFile?: { dataset: string; name: string; sha256: string; unlisted: number };
 }
 
 /** Reads and splits one dataset (the main one of a unit, or one it is mixed `with`). */
@@ -144,7 +147,10 @@ async function loadPart(part: DatasetPart, opts: PrepareOptions): Promise<Loaded
   for (const [name, re] of Object.entries(subsetSrc)) subsets[name] = new RegExp(re);
   if (part.inline !== undefined) checkSubsets(part, subsetSrc);
   if (part.mapNames === 'sunos-to-linux') traces = traces.map((t) => ({ ...t, table: mapTable(t.table, sunosToLinux, 'sunos-to-linux') }));
-  return { name: part.name, ...info, split: splitTraces<RawTrace>(traces, part.split, subsets) };
+  const list = part.split.files !== undefined ? readSplitFile(part.split.files, opts.dataDir) : undefined;
+  const split = splitTraces<RawTrace>(traces, part.split, subsets, list);
+  const splitFile = list ? { dataset: part.name, name: part.split.files!, sha256: list.sha256, unlisted: split.unlisted ?? 0 } : undefined;
+  return { name: part.name, ...info, split, ...(splitFile ? { splitFile } : {}) };
 }
 
 function checkSubsets(part: DatasetPart, subsets: Record<string, string>): void {
@@ -168,6 +174,9 @@ export async function prepareDataset(entry: DatasetInput, specs: readonly Pick<D
     attack: parts.flatMap((p) => p.split.attack),
   };
   const droppedShort = { normal: parts.reduce((n, p) => n + p.split.droppedShort.normal, 0), attack: parts.reduce((n, p) => n + p.split.droppedShort.attack, 0) };
+  if (split.train.length === 0) {
+    throw new InputError(`dataset ${entry.as ?? entry.name}: the split leaves no training traces`, { expected: 'a split with training traces (file lists: training lines, or split.train for unlisted files)' });
+  }
   const { alphabet, sets, foreign } = encodeSets(split, specs);
   const label = entry.as ?? entry.name;
   const notes = parts.flatMap((p) => (p.note !== undefined ? [p.note] : []));
@@ -190,6 +199,7 @@ export async function prepareDataset(entry: DatasetInput, specs: readonly Pick<D
     attackTraces: sets.attack.length,
     attackCalls: sumCalls(sets.attack),
     droppedShort,
+    ...(parts.some((p) => p.splitFile) ? { splitFiles: parts.flatMap((p) => (p.splitFile ? [p.splitFile] : [])) } : {}),
   };
   return { summary, alphabet, train: sets.train, calibrate: sets.calibrate, testNormal: sets.testNormal, attack: sets.attack, notes };
 }

@@ -41,6 +41,19 @@ export const split = z
     prefix: z.object({ minLength: z.number().int().positive(), trainCalls: z.number().int().positive() }).strict().optional(),
     /** Traces with fewer calls are left out of every set and counted (Warrender drops 1-call traces). */
     minLength: z.number().int().min(0).default(0),
+    /**
+     * An explicit split: a TSV file of ROLE<TAB>PATH lines (roles training, calibration, test; '#' lines
+     * are comments), PATH relative to the dataset root. A bare name is looked up in the splits folder
+     * (STIDEBENCH_SPLITS, default: the `splits` folder beside the data directory). Replaces the draws;
+     * attack traces not listed still follow `attack` (default: all); unlisted normal traces join a set
+     * only through its selection (e.g. train: { subset: training }). See src/prepare/split.ts.
+     */
+    files: z.string().min(1).optional(),
+    /**
+     * Chronological training (UNM): normal traces sorted by the start time in their file names (a Unix
+     * time prefix, DDMonYYYY-HHMMSS, _YYMMDDhhmm or MM.DD.YY); the earliest `train` count/fraction trains.
+     */
+    order: z.enum(['file', 'chronological']).default('file'),
   })
   .strict();
 

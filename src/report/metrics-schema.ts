@@ -99,6 +99,10 @@ const cell = z.object({
   ),
   points: z.array(point),
   analysis: z.array(frameAnalysis).optional(),
+  scores: z
+    .array(z.object({ kind: z.string(), score: z.string(), frame: z.number().int().nullable(), auc: z.number().nullable(), rules: z.array(z.record(z.string(), z.unknown())) }).loose())
+    .optional()
+    .describe('trace scores other than max LFC (src/report/score-tables.ts): one entry per score, with its AUC and threshold rules'),
 });
 
 const dataset = z.object({
@@ -140,6 +144,10 @@ export const metricsSchema = z
     datasets: z.array(dataset),
     cells: z.array(cell),
     groups: z.array(group).optional(),
+    measureGroups: z
+      .array(z.object({ dataset: z.string(), detector: z.string(), k: z.number().int(), group: z.string(), label: z.string(), score: z.string(), traces: z.number().int() }).loose())
+      .optional()
+      .describe('per-group mismatch measures of the trace scores (num/den pooled, max per trace)'),
     convergence: z
       .array(z.object({ dataset: z.string(), k: z.number().int(), plateauAt: z.number().int().nullable(), points: z.array(z.object({ traces: z.number().int(), distinctWindows: z.number().int() })) }))
       .optional(),

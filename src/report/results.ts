@@ -10,6 +10,7 @@ import { experimentFigures, pngCopies } from './figures.js';
 import { mismatchSummary } from '../eval/metrics.js';
 import { cellPoints, type ExperimentResult } from '../experiments/run.js';
 import { minAlarmLfc, policyLabel, type ThresholdPolicy } from '../eval/threshold.js';
+import { measureGroupRows, programAverageSection, scoreAnalyses, scoreSections, scoresCsv } from './score-tables.js';
 import { csvTable, formatNumber, formatPercent, markdownTable, stableJson, type Cell as TableCell } from './tables.js';
 import { SCHEMA_VERSION, parseMetrics, type MetricsDocument } from './metrics-schema.js';
 import { familiesOf, familyTable, headlineChoice, headlineTable, windowSizeTable, type HeadlineChoice, type PaperTable, type RateValue } from './paper-tables.js';
@@ -23,7 +24,7 @@ export function analyses(r: ExperimentResult): FrameAnalysis[][] {
   return r.cells.map((c) => analyseCell(c, { targetFprs: a.targetFpr, bootstrap: a.bootstrap, seed: a.seed }));
 }
 
-export function metricsDocument(r: ExperimentResult, an: FrameAnalysis[][] = analyses(r)): MetricsDocument {
+export function metricsDocument(r: ExperimentResult, an: FrameAnalysis[][] = analyses(r), sa = scoreAnalyses(r)): MetricsDocument {
   return {
     schemaVersion: SCHEMA_VERSION,
     experiment: r.experiment.name,
@@ -39,7 +40,9 @@ export function metricsDocument(r: ExperimentResult, an: FrameAnalysis[][] = ana
       intrusions: intrusionRows(c),
       points: cellPoints(c, r.policies),
       ...(r.experiment.analysis ? { analysis: an[i]!.map((f) => ({ ...f, roc: thin(f.roc, 400) })) } : {}),
+      ...(r.scores.length > 0 ? { scores: sa[i] } : {}),
     })),
+    ...(measureGroupRows(r).length > 0 ? { measureGroups: measureGroupRows(r) } : {}),
     ...(r.experiment.report?.groups ? { groups: groupRows(r, r.experiment.report.groups, headlinePolicy(r).frameIndex, headlinePolicy(r).policy) } : {}),
     ...(r.convergence.length > 0 ? { convergence: r.convergence.map((cv) => ({ ...cv, points: thin(cv.points, 400) })) } : {}),
   } as unknown as MetricsDocument;
@@ -111,6 +114,9 @@ export function summaryMarkdown(r: ExperimentResult, command: string, an: FrameA
     ),
     '',
   );
+  for (const d of r.datasets) {
+    for (const f of d.splitFiles ?? []) out.push(`Split of ${f.dataset}: file list \`${f.name}\` (sha256 ${f.sha256}); ${f.unlisted} normal traces not listed are left out.`, '');
+  }
   const choice = headlineChoice(exp);
   const { frameIndex, policy } = choice;
   const frame = choice.frame;
@@ -132,7 +138,9 @@ export function summaryMarkdown(r: ExperimentResult, command: string, an: FrameA
     out.push(`## ${ft.title}`, '', ft.caption, '', toMarkdown(ft), '');
   }
 
+  out.push(...programAverageSection(r, frameIndex, policy));
   if (r.experiment.analysis) out.push(...analysisSections(r, doc, choice));
+  out.push(...scoreSections(r, scoreAnalyses(r)));
   for (const f of figures) out.push(`![${f.title}](${f.file})`, '');
 
   if (exp.report?.groups) out.push(...groupSection(r, exp.report.groups, frameIndex, policy));
@@ -273,7 +281,7 @@ export function provenanceDocument(r: ExperimentResult, file: string): unknown {
   return {
     experimentFile: file,
     resolvedConfig: r.experiment,
-    datasets: r.datasets.map((d) => ({ name: d.name, manifest: d.manifest, checksum: d.checksum, files: d.files })),
+    datasets: r.datasets.map((d) => ({ name: d.name, manifest: d.manifest, checksum: d.checksum, files: d.files, ...(d.splitFiles ? { splitFiles: d.splitFiles } : {}) })),
     stidebench: STIDEBENCH_VERSION,
   };
 }
@@ -292,7 +300,8 @@ export function runDocument(dataDir: string): unknown {
 export async function resultFiles(r: ExperimentResult, file: string, dataDir: string, command: string, opts: { png?: boolean; rocScale?: 'log' | 'linear'; outDir?: string } = {}): Promise<Record<string, string | Buffer>> {
   const outDir = opts.outDir ?? `results/${r.experiment.name}`;
   const an = analyses(r);
-  const metricsJson = stableJson(metricsDocument(r, an));
+  const sa = scoreAnalyses(r);
+  const metricsJson = stableJson(metricsDocument(r, an, sa));
   // Tables and plots are drawn from metrics.json as written (checked against its schema), so the summary,
   // `stidebench report` and the HTML report print the same numbers.
   const doc = parseMetrics(metricsJson, 'metrics.json');
@@ -306,6 +315,7 @@ export async function resultFiles(r: ExperimentResult, file: string, dataDir: st
     'provenance.json': stableJson(provenanceDocument(r, file)),
     'run.json': stableJson(runDocument(dataDir)),
   };
+  if (r.scores.length > 0) files['scores.csv'] = scoresCsv(r, sa);
   for (const f of figs) files[f.file] = f.svg;
   if (r.experiment.analysis?.png || opts.png) Object.assign(files, await pngCopies(figs));
   // The interactive report (git-ignored: it carries run.json's date and inlines vega).

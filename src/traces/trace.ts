@@ -22,6 +22,11 @@ export interface TraceMeta {
   intrusion: string | null;
   /** Host / VM the process ran on (the paper's VM id); null when unknown. */
   host?: string | null;
+  /**
+   * Time-stamped recordings (LID-DS): the exploit time and this trace's first call at or after it; null for
+   * a recording without an exploit (every alarm in it is false). Absent for other datasets.
+   */
+  exploit?: { time: number; call: number } | null;
 }
 
 /**

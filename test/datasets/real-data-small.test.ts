@@ -10,8 +10,10 @@ import { statsOf, UNM_EXPECTED } from './real-expected.js';
 const real = realData();
 const dataDir = real.dir ?? '';
 
+// Manifests that record no per-file checksums (LID-DS: fetched and checksummed by `datasets fetch`) are
+// not part of the shared data and have nothing to verify here.
 real.describe('real data: verify', () => {
-  it.each(listDatasets().map((m) => [m.name, m] as const))('%s matches its manifest', (_name, m) => {
+  it.each(listDatasets().filter((m) => Object.keys(m.files).length > 0).map((m) => [m.name, m] as const))('%s matches its manifest', (_name, m) => {
     const r = verifyDataset(m, dataDir);
     expect({ missing: r.missing, mismatched: r.mismatched }).toEqual({ missing: [], mismatched: [] });
     expect(r.ok).toBe(true);

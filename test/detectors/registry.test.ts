@@ -7,14 +7,19 @@
 import { describe, expect, it } from 'vitest';
 import { detectorKinds, loadDetector, onlineForm, onlineKinds, resolveSpec, saveDetector, trainModel } from '../../src/detectors/registry.js';
 import { parseExperiment } from '../../src/experiments/loader.js';
-import { Alphabet } from '../../src/traces/alphabet.js';
+import { Alphabet, UNKNOWN } from '../../src/traces/alphabet.js';
 import type { Trace } from '../../src/traces/trace.js';
 import { randomCalls } from '../helpers.js';
 
 function traces(a: Alphabet, n: number, len: number, alpha: number, seed: number, program: (i: number) => string): Trace[] {
   return Array.from({ length: n }, (_, i) => ({
     dataset: 't', source: `s${seed}-${i}`, pid: i, label: 'normal' as const, program: program(i), family: null, intrusion: null,
-    calls: Int32Array.from(randomCalls(len, alpha, seed * 100 + i), (x) => a.intern(`c${x}`)), alphabet: a,
+    // After freeze, names never seen map to the alphabet's <unknown> id, as the preparation pipeline does.
+    calls: Int32Array.from(randomCalls(len, alpha, seed * 100 + i), (x) => {
+      const id = a.intern(`c${x}`);
+      return id >= 0 ? id : a.idOf(UNKNOWN)!;
+    }),
+    alphabet: a,
   }));
 }
 
@@ -60,7 +65,7 @@ describe('detector registry', () => {
     expect(() => resolveSpec({ kind: 'stide', params: { x: 1 } })).toThrow(/unknown param "x"; expected no params for this kind/);
     expect(() => resolveSpec({ kind: 'stide', resetOn: ['execve'] })).toThrow(/takes no resetOn/);
     expect(() => trainModel(resolveSpec({ kind: 'hamming', params: { minDistance: 5 } }), train, 4)).toThrow(/minDistance = 5; expected an integer in 1\.\.k = 1\.\.4/);
-    expect(resolveSpec({ kind: 'xenids' })).toEqual({ kind: 'xenids', scope: 'shared', resetOn: ['execve', 'execveat', 'vfork'], params: {} });
+    expect(resolveSpec({ kind: 'xenids' })).toEqual({ kind: 'xenids', scope: 'shared', resetOn: ['execve', 'execveat', 'vfork', 'execv'], params: {} });
   });
 
   it('the experiment schema takes its kinds from the registry', () => {

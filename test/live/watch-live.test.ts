@@ -124,6 +124,25 @@ describe.skipIf(noBpf !== null)('bpftrace backend', () => {
     expect(o.text()).toMatch(/^lost: 0 events lost by the tracer$/m);
   }, 60_000);
 
+  it('kernel backend: --on-alarm kill lands at the offending call (0 further calls), stop leaves the offender stopped and ends', async () => {
+    const o = sink();
+    const k = await watch(model, { kind: 'command', argv: ['sh', '-c', 'cat /etc/hostname; ls -laR /usr/share/doc >/dev/null; true'] }, { frame: 20, policy: countThreshold(5), backend: 'kernel', onAlarm: 'kill', out: o.out, stdio: 'ignore', keepReports: true });
+    expect(k.summary.backend).toBe('kernel');
+    const killed = k.summary.actions.filter((a) => a.action === 'killed');
+    expect(killed.length).toBeGreaterThan(0);
+    for (const a of killed) expect(a.callsAfterAction).toBe(0);
+    expect(k.summary.alarmDelayMs).not.toBeNull();
+    const t0 = Date.now();
+    const s = await watch(model, { kind: 'command', argv: ['sh', '-c', 'while :; do ls -la / /usr >/dev/null; sleep 0.05; done'] }, { frame: 20, policy: countThreshold(5), backend: 'kernel', onAlarm: 'stop', out: sink().out, stdio: 'ignore', keepReports: true });
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(s.summary.leftStopped.length).toBeGreaterThan(0);
+    for (const pid of s.summary.leftStopped) {
+      const st = procStat(pid);
+      process.kill(pid, 'SIGKILL');
+      if (st !== undefined && st.ppid > 1 && st.ppid !== process.pid) process.kill(st.ppid, 'SIGKILL');
+    }
+  }, 120_000);
+
   it('record --backend bpftrace counts lost events (a 1-page buffer under dd bs=1) in the sidecar', async () => {
     const old = process.env.BPFTRACE_PERF_RB_PAGES;
     process.env.BPFTRACE_PERF_RB_PAGES = '1';

@@ -4,7 +4,7 @@
 // run-level warnings (per-program scope without training data, calls outside the training vocabulary).
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -160,5 +160,35 @@ thresholds: { count: [1, 2] }
 
   it('a bad inline block is one line naming the field', () => {
     expect(() => experiment('{ path: ., format: pcap }')).toThrow(/field datasets\.0\.inline\.format/);
+  });
+});
+
+describe('registered data that fails its manifest checksums', () => {
+  const FIX = join(ROOT, 'test', 'fixtures', 'datasets');
+  const data = join(tmp, 'reg-data');
+  cpSync(join(FIX, 'data'), data, { recursive: true });
+  const exp = write(join(tmp, 'reg', 'mini.yaml'), 'name: mini\ndatasets: [{ name: mini-unm }]\ndetectors: [{ kind: stide, scope: shared }]\nk: 2\nframes: 5\nthresholds: { count: 1 }\n');
+  const env = { ...process.env, STIDEBENCH_REGISTRY: join(FIX, 'registry'), STIDEBENCH_DATA: data };
+  const run = (...extra: string[]) => spawnSync('node', [CLI, 'run', exp, '--out', join(tmp, 'reg-out'), '--quiet', '--no-cache', '-j', '1', ...extra], { encoding: 'utf8', env });
+
+  it('intact data: no checksum warning', () => {
+    const r = run();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/checksum/);
+  });
+
+  it('a changed file: one warning naming it; --strict refuses with one line and writes nothing', () => {
+    appendFileSync(join(data, 'mini-unm', 'normal', 'a.int'), '1 2\n');
+    const r = run();
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => /manifest checksums/.test(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/dataset mini-unm: 1 of 7 files fail the manifest checksums \(changed: normal\/a\.int.*--strict refuses/);
+    rmSync(join(tmp, 'reg-out'), { recursive: true, force: true });
+    const strict = run('--strict');
+    expect(strict.status).toBe(1);
+    expect(strict.stderr.trim().split('\n')).toHaveLength(1);
+    expect(strict.stderr).toMatch(/mini-unm: dataset mini-unm: 1 of 7 files fail the manifest checksums/);
+    expect(existsSync(join(tmp, 'reg-out', 'mini'))).toBe(false);
   });
 });

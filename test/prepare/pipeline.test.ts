@@ -114,6 +114,22 @@ thresholds: { count: ${THRESHOLD} }
     }, 60_000);
   }
 
+  it('through the CLI: train --detector hamming --param minDistance=2, watch --input --json equals detect', () => {
+    const model = join(tmp, 'cli-hamming.model');
+    const tr = spawnSync('node', [CLI, 'train', '--data', DATA, '--format', 'strace', '--detector', 'hamming', '--scope', 'shared', '--param', 'minDistance=2', '-k', String(K), '-o', model], { encoding: 'utf8' });
+    expect(tr.status, tr.stderr).toBe(0);
+    expect(tr.stdout).toMatch(/trained hamming \(k=6, shared\) on \d+ traces .*\(9 non-normal skipped\): 1 database\(s\), DB size \d+/);
+    const file = join(ATTACK, 'malicious-shell-1.strace');
+    const w = spawnSync('node', [CLI, 'watch', '--model', model, '--input', file, '--frame', String(FRAME), '--threshold', String(THRESHOLD), '--json'], { encoding: 'utf8' });
+    expect(w.status, w.stderr).toBe(3); // 3: an alarm was raised
+    const summary = JSON.parse(w.stdout.trim().split('\n').pop()!);
+    const d = spawnSync('node', [CLI, 'detect', '--train', DATA, '--test', file, '--format', 'strace', '--detector', 'hamming', '--scope', 'shared', '--param', 'minDistance=2', '-k', String(K), '--json'], { encoding: 'utf8' });
+    expect(d.status, d.stderr).toBe(0);
+    const rows = (JSON.parse(d.stdout) as { traces: PerFile[] }).traces;
+    expect({ windows: summary.windows, mismatches: summary.mismatches }).toEqual({ windows: rows.reduce((n, r) => n + r.windows, 0), mismatches: rows.reduce((n, r) => n + r.mismatches, 0) });
+    expect(summary.mismatches).toBeGreaterThan(0);
+  }, 60_000);
+
   it('the model alphabet always holds the reset calls (vfork, execveat), even when training never saw them', () => {
     const { model } = trainFromFiles({ data: [join(DATA, 'normal')], format: 'strace', detector: 'xenids', k: K });
     for (const n of ['execve', 'execveat', 'vfork']) expect(model.alphabet.idOf(n), n).toBeDefined();

@@ -30,6 +30,7 @@ import { parseStrace } from './strace.js';
 import { StraceLineParser } from './strace-line.js';
 import type { FileMeta, ReadOptions, ReadResult, TraceFormat } from './types.js';
 import { findCallsTable, parseUnm, UnmParser, unmRawTable } from './unm.js';
+import { LIDDS_DEFAULTS, parseLidds2019, parseLidds2021, readLidds2019Async, readLidds2021Async } from './lidds.js';
 
 export type { FileMeta, ReadOptions, ReadResult, TraceFormat } from './types.js';
 export { StraceLineParser, STRACE_LINE_EXPECTED } from './strace-line.js';
@@ -38,8 +39,10 @@ export { parseAdfa } from './adfa.js';
 export { parseCsv } from './csv.js';
 export { parseStrace } from './strace.js';
 export { findCallsTable, parseUnm, UnmParser, unmRawTable } from './unm.js';
+export { exploitTiming, LIDDS_DEFAULTS, parseLidds2019, parseLidds2021, readLidds2019Async, readLidds2021Async } from './lidds.js';
+export type { ExploitMark, ExploitTiming, LiddsOptions } from './lidds.js';
 
-export const TRACE_FORMATS: readonly TraceFormat[] = ['unm', 'adfa', 'strace', 'csv'];
+export const TRACE_FORMATS: readonly TraceFormat[] = ['unm', 'adfa', 'strace', 'csv', 'lidds-2021', 'lidds-2019'];
 
 /**
  * Reads one trace file (gzip is detected by content and gunzipped for every format). An empty file
@@ -84,6 +87,10 @@ export function parseTraceBytes(
       return parseStrace(buf.toString('utf8'), absPath, meta, opts.table);
     case 'csv':
       return parseCsv(buf.toString('utf8'), absPath, meta, opts.table);
+    case 'lidds-2021':
+      return parseLidds2021(buf, absPath, meta, opts.lidds ?? LIDDS_DEFAULTS);
+    case 'lidds-2019':
+      return parseLidds2019(buf, absPath, meta, opts.lidds ?? LIDDS_DEFAULTS);
     default:
       throw new InputError(`unknown trace format ${JSON.stringify(f)}`, { expected: TRACE_FORMATS.join(', ') });
   }
@@ -222,6 +229,12 @@ export async function readTraceFilesAsync(
   opts: ReadManyOptions,
   each: (r: ReadResult, index: number) => void,
 ): Promise<void> {
+  if (format === 'lidds-2021' || format === 'lidds-2019') {
+    // LID-DS recordings are streamed one at a time (a zip's .sc member or a 2019 text file).
+    const read = format === 'lidds-2021' ? readLidds2021Async : readLidds2019Async;
+    for (let i = 0; i < jobs.length; i++) each(await read(jobs[i]!.absPath, jobs[i]!.meta, opts.lidds ?? LIDDS_DEFAULTS), i);
+    return;
+  }
   const readAhead = Math.max(1, opts.readAhead ?? DEFAULT_READ_AHEAD);
   const planner = new BatchPlanner(jobs);
   const queue: Inflating[] = [];
@@ -309,13 +322,15 @@ const FORMAT_EXPECTED =
 
 /**
  * Guesses the format of a file from its name and first bytes (gzip allowed, may be cut anywhere).
- * Names: *.int[.gz] -> unm, *.csv/*.tsv -> csv, *.strace -> strace. Content: two integers per line ->
+ * Names: *.int[.gz] -> unm, *.zip -> lidds-2021, runs.csv -> lidds-2019, *.csv/*.tsv -> csv, *.strace -> strace. Content: two integers per line ->
  * unm; three or more integers on the first line -> adfa; strace lines -> strace; a header with a
  * "syscall" column -> csv. A blank file is reported as 'unm' (every reader turns it into a warning).
  */
 export function detectFormat(absPath: string, firstBytes: Buffer): TraceFormat {
   const name = basename(absPath).toLowerCase().replace(/\.gz$/, '');
   if (name.endsWith('.int')) return 'unm';
+  if (name.endsWith('.zip')) return 'lidds-2021';
+  if (name === 'runs.csv') return 'lidds-2019';
   if (name.endsWith('.csv') || name.endsWith('.tsv')) return 'csv';
   if (name.endsWith('.strace')) return 'strace';
 

@@ -2,8 +2,9 @@
 // process) without allocating an object per system call, and reports problems as InputError.
 
 import type { Label, RawTrace, SyscallTable } from '../trace.js';
+import type { LiddsOptions } from './lidds.js';
 
-export type TraceFormat = 'unm' | 'adfa' | 'strace' | 'csv';
+export type TraceFormat = 'unm' | 'adfa' | 'strace' | 'csv' | 'lidds-2021' | 'lidds-2019';
 
 /** Metadata a caller already knows about a file (from a manifest rule, a sidecar or the command line). */
 export interface FileMeta {
@@ -23,6 +24,8 @@ export interface ReadOptions {
    * x86_64 for `strace -n` / bpftrace). Formats that print names (strace without -n) ignore it.
    */
   table?: SyscallTable;
+  /** LID-DS formats: which events count and what one trace is (default: enter events, per thread). */
+  lidds?: LiddsOptions;
 }
 
 export interface ReadResult {
