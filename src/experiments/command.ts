@@ -26,7 +26,7 @@ export function registerRunCommand(program: Command, remoteFactory?: RemoteFacto
     .command('run')
     .description('run an experiment file and write results/<experiment>/ (summary.md, metrics.csv, metrics.json, provenance.json)')
     .argument('<experiment>', 'experiment YAML file')
-    .option('--data-dir <dir>', 'data directory (default: $STIDEBENCH_DATA, then ./data)')
+    .option('--data-dir <dir>', 'data directory (default: $STIDEBENCH_DATA, else <package>/data)')
     .option('--out <dir>', 'results root folder', 'results')
     .option('-q, --quiet', 'no progress and no table on stdout')
     .option('-j, --jobs <n>', 'worker threads for cells (default: number of cores)', String(availableParallelism()))
