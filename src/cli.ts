@@ -11,31 +11,11 @@ import { registerDatasetCommands } from './datasets/commands.js';
 import { registerBenchCommand } from './bench/command.js';
 import { registerLiveCommands } from './live/commands.js';
 import { registerReportCommand } from './report/command.js';
+import { loadDetectorModules } from './detectors/modules.js';
 import { registerWorkerCommand } from './queue/command.js';
 import { QueueRunner, queueStatusLine } from './queue/coordinator.js';
 import { DEFAULT_QUEUE_NAME } from './queue/connection.js';
-
-const program = new Command();
-program
-  .name('stidebench')
-  .description('Evaluate and benchmark system-call sequence intrusion detectors (Stide and its family) on real labelled traces')
-  .version('0.1.0')
-  .showHelpAfterError('(add --help for usage)')
-  .configureOutput({ outputError: (str, write) => write(str) })
-  // Usage errors reach fail() as CommanderError (exit 2) instead of commander exiting 1 itself;
-  // subcommands registered below inherit this.
-  .exitOverride();
-
-registerRunCommand(program, {
-  defaultName: DEFAULT_QUEUE_NAME,
-  open: (url, name, status) => QueueRunner.open({ url, name, ...(status ? { onStatus: (n) => status(queueStatusLine(name, n)) } : {}) }),
-});
-registerDetectCommand(program);
-registerDatasetCommands(program);
-registerBenchCommand(program);
-registerLiveCommands(program);
-registerWorkerCommand(program);
-registerReportCommand(program);
+import './studies/index.js'; // registers the studies `run` can dispatch to (study: NAME)
 
 function fail(e: unknown): never {
   if (e instanceof CommanderError) {
@@ -59,5 +39,30 @@ function fail(e: unknown): never {
   if (process.env.STIDEBENCH_DEBUG) process.stderr.write(`${err.stack}\n`);
   process.exit(1);
 }
+
+// User detector modules ($STIDEBENCH_DETECTORS) register their kinds before the commands list them.
+await loadDetectorModules().catch(fail);
+
+const program = new Command();
+program
+  .name('stidebench')
+  .description('Evaluate and benchmark system-call sequence intrusion detectors (Stide and its family) on real labelled traces')
+  .version('0.1.0')
+  .showHelpAfterError('(add --help for usage)')
+  .configureOutput({ outputError: (str, write) => write(str) })
+  // Usage errors reach fail() as CommanderError (exit 2) instead of commander exiting 1 itself;
+  // subcommands registered below inherit this.
+  .exitOverride();
+
+registerRunCommand(program, {
+  defaultName: DEFAULT_QUEUE_NAME,
+  open: (url, name, status) => QueueRunner.open({ url, name, ...(status ? { onStatus: (n) => status(queueStatusLine(name, n)) } : {}) }),
+});
+registerDetectCommand(program);
+registerDatasetCommands(program);
+registerBenchCommand(program);
+registerLiveCommands(program);
+registerWorkerCommand(program);
+registerReportCommand(program);
 
 program.parseAsync(process.argv).catch(fail);

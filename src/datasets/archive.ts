@@ -6,7 +6,7 @@
 
 import { gunzipSync } from 'node:zlib';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, posix, resolve, sep } from 'node:path';
+import { dirname, posix, resolve, sep } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
 import yauzl from 'yauzl';
 import { InputError } from '../errors.js';

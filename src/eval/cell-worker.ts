@@ -5,6 +5,7 @@ import { Alphabet } from '../traces/alphabet.js';
 import { runCell, type Cell } from './cell.js';
 import { unpackTraces, type PackedTraces } from './packed.js';
 import type { DetectorSpec } from '../detectors/registry.js';
+import { loadDetectorModules } from '../detectors/modules.js';
 import type { ScoreExtras } from './score.js';
 import type { Trace } from '../traces/trace.js';
 
@@ -61,6 +62,11 @@ export function runTask(task: CellTask): Cell {
   });
 }
 
-export default function (task: CellTask): Cell {
+/** User detector modules ($STIDEBENCH_DETECTORS), imported once per worker thread before its first cell. */
+let detectorModules: Promise<unknown> | undefined;
+
+export default async function (task: CellTask): Promise<Cell> {
+  detectorModules ??= loadDetectorModules();
+  await detectorModules;
   return runTask(task);
 }

@@ -74,9 +74,9 @@ export function expandScores(entries: readonly (TraceScoreKind | { kind: TraceSc
   return out;
 }
 
-export function extrasFor(opts: Pick<ScoreAnalysisOptions, 'scores' | 'syscallMetrics'>): ScoreExtras {
+export function extrasFor(opts: Pick<ScoreAnalysisOptions, 'scores' | 'syscallMetrics'> & { alarmExport?: boolean }): ScoreExtras {
   const measure = opts.scores.some((s) => MEASURE_DETECTOR[s.kind] !== undefined);
-  return { ...(opts.syscallMetrics ? { runs: true } : {}), ...(measure ? { measure: true } : {}) };
+  return { ...(opts.syscallMetrics ? { runs: true } : {}), ...(measure ? { measure: true } : {}), ...(opts.alarmExport ? { signals: true } : {}) };
 }
 
 const rate = (a: number, b: number): number | null => (b > 0 ? a / b : null);

@@ -24,6 +24,8 @@ export interface ScoredTrace {
   runStarts?: Int32Array[];
   /** The detector's own trace measure num/den (Hofmeyr, Forrest), from the same scoring pass; when asked for. */
   measure?: { kind: 'hofmeyr' | 'forrest'; num: number; den: number } | null;
+  /** The per-window signal itself; only when asked for (analysis.alarmExport). */
+  signal?: Uint8Array;
   /** Traces of exploit recordings (LID-DS): per frame, the signal split at the exploit time. */
   exploit?: ExploitFrame[];
   /** Traces of time-stamped recordings without exploit: per frame, alarm streams per LFC level. */
@@ -64,6 +66,8 @@ export interface ScoreExtras {
   runs?: boolean;
   /** The detector's own trace measure (Hofmeyr, Forrest) from its graded signal, in the same pass. */
   measure?: boolean;
+  /** Keep a copy of the per-window signal (the per-alarm export needs the alarm positions). */
+  signals?: boolean;
 }
 
 function scoreInto(model: Model, trace: Trace, frames: readonly number[], store: Int32Array, at: number, sig: SignalBuffer, extras: ScoreExtras): ScoredTrace {
@@ -85,6 +89,7 @@ function scoreInto(model: Model, trace: Trace, frames: readonly number[], store:
   const out: ScoredTrace = { meta, length: trace.calls.length, windows: n, mismatches, frames: summarizeFramesInto(buf, n, frames, store, at) };
   if (extras.runs) out.runStarts = frames.map((f) => alarmRunStarts(buf.subarray(0, n), f));
   if (measure !== undefined) out.measure = measure;
+  if (extras.signals) out.signal = buf.slice(0, n);
   // Time-stamped recordings (LID-DS): the same signal, split at the exploit time or as alarm streams.
   if (trace.exploit) out.exploit = frames.map((f) => exploitFrame(buf.subarray(0, n), splitWindow(trace, trace.calls.length, n), f));
   else if (trace.exploit === null) out.streams = frames.map((f) => alarmStreams(buf.subarray(0, n), f));

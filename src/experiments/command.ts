@@ -1,12 +1,14 @@
 // Owns `stidebench run EXPERIMENT.yaml`: load and validate the file, run it, write results/<name>/
-// atomically and print the headline table.
+// atomically and print the headline table. A file with `study: NAME` runs that registered study
+// (src/experiments/studies.ts) with the same --data-dir, --out and --quiet.
 
 import { resolve, relative } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { InputError } from '../errors.js';
 import { CellCache, defaultCacheDir } from '../eval/cache.js';
 import type { Command } from 'commander';
-import { loadExperiment } from './loader.js';
+import { parseExperiment } from './loader.js';
+import { getStudy, readRunFile, studyOf } from './studies.js';
 import { runExperiment } from './run.js';
 import { resolveDataDir } from '../datasets/registry.js';
 import { makeProgress } from '../report/progress.js';
@@ -36,7 +38,17 @@ export function registerRunCommand(program: Command, remoteFactory?: RemoteFacto
     .option('--queue <url>', 'compute the cells on `stidebench worker` processes through this Redis (redis://HOST:PORT)')
     .option('--queue-name <name>', 'queue name (workers must use the same)', remoteFactory?.defaultName ?? 'stidebench-cells')
     .action(async (file: string, opts: { dataDir?: string; out: string; quiet?: boolean; jobs: string; cache: boolean; cacheDir?: string; strict?: boolean; queue?: string; queueName: string }) => {
-      const exp = loadExperiment(file);
+      const text = readRunFile(file);
+      const study = studyOf(text, file);
+      if (study !== undefined) {
+        const s = getStudy(study, file);
+        const shown = relative(process.cwd(), resolve(file)) || file;
+        const log = opts.quiet ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
+        const r = await s.run({ file: shown, text, dataDir: resolveDataDir(opts.dataDir), out: opts.out, log });
+        if (!opts.quiet) process.stdout.write(`${r.headline}\nResults written to ${relative(process.cwd(), r.outDir) || r.outDir}/\n`);
+        return;
+      }
+      const exp = parseExperiment(text, file);
       // Checked before any work: the results folder stays inside --out and never replaces a non-result folder.
       const outDir = resultDirIn(opts.out, exp.name);
       assertReplaceable(outDir);

@@ -154,7 +154,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const notes: string[] = [];
   const total = exp.datasets.length * exp.detectors.length * exp.k.length;
   const scores = expandScores(exp.analysis?.scores ?? [], exp.frames);
-  const extras = extrasFor({ scores, syscallMetrics: exp.analysis?.syscallMetrics ?? false });
+  const extras = extrasFor({ scores, syscallMetrics: exp.analysis?.syscallMetrics ?? false, alarmExport: exp.analysis?.alarmExport ?? false });
   const hasExtras = Object.keys(extras).length > 0;
   progress.start(total, 'cells');
   try {

@@ -142,6 +142,11 @@ export const experimentSchema = z
           .default([]),
         /** Syscall-level TP/FP/TN/FN, CFA and LID-DS precision/F1 for LFC scores at every rule and count threshold. */
         syscallMetrics: z.boolean().default(false),
+        /**
+         * With syscallMetrics: write alarms.tsv, one line per alarm (maximal run of alarming calls) of every
+         * test trace at every (LFC score, rule): trace, label, first and last call index.
+         */
+        alarmExport: z.boolean().default(false),
       })
       .strict()
       .optional(),

@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { InputError } from '../errors.js';
 import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
 import { resolveTable } from '../traces/syscalls/index.js';
-import type { Label, SyscallTable } from '../traces/trace.js';
+import type { Label } from '../traces/trace.js';
 import { loadModel, saveModel, trainFromFiles } from './model-file.js';
 import { onlineKinds, parseParamOptions } from '../detectors/registry.js';
 import { record, type RecordBackend } from './record.js';

@@ -25,7 +25,8 @@ export interface QueueRunnerOptions {
 
 /** The job id of a cell: the same content hash the local cell cache uses. */
 export function remoteCellKey(c: RemoteCell): string {
-  return cellKey({ data: c.dataHash, label: c.dataset, spec: c.detector, k: c.k, frames: c.frames });
+  // Same parts as the cache key in runExperiment, extras included: cells that keep different extras differ.
+  return cellKey({ data: c.dataHash, label: c.dataset, spec: c.detector, k: c.k, frames: c.frames, ...(c.extras ? { extras: c.extras } : {}) });
 }
 
 export class QueueRunner implements RemoteRunner {

@@ -10,7 +10,7 @@ import { experimentFigures, pngCopies } from './figures.js';
 import { mismatchSummary } from '../eval/metrics.js';
 import { cellPoints, type ExperimentResult } from '../experiments/run.js';
 import { minAlarmLfc, policyLabel, type ThresholdPolicy } from '../eval/threshold.js';
-import { measureGroupRows, programAverageSection, scoreAnalyses, scoreSections, scoresCsv } from './score-tables.js';
+import { alarmsTsv, measureGroupRows, programAverageSection, scoreAnalyses, scoreSections, scoresCsv } from './score-tables.js';
 import { csvTable, formatNumber, formatPercent, markdownTable, stableJson, type Cell as TableCell } from './tables.js';
 import { SCHEMA_VERSION, parseMetrics, type MetricsDocument } from './metrics-schema.js';
 import { familiesOf, familyTable, headlineChoice, headlineTable, windowSizeTable, type HeadlineChoice, type PaperTable, type RateValue } from './paper-tables.js';
@@ -264,7 +264,7 @@ function analysisSections(r: ExperimentResult, doc: MetricsDocument, choice: Hea
   return out;
 }
 
-function gitCommit(): string | null {
+export function gitCommit(): string | null {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
@@ -316,6 +316,7 @@ export async function resultFiles(r: ExperimentResult, file: string, dataDir: st
     'run.json': stableJson(runDocument(dataDir)),
   };
   if (r.scores.length > 0) files['scores.csv'] = scoresCsv(r, sa);
+  if (r.experiment.analysis?.alarmExport) files['alarms.tsv'] = alarmsTsv(r, sa);
   for (const f of figs) files[f.file] = f.svg;
   if (r.experiment.analysis?.png || opts.png) Object.assign(files, await pngCopies(figs));
   // The interactive report (git-ignored: it carries run.json's date and inlines vega).

@@ -3,6 +3,7 @@
 // syscall-level (LID-DS) metrics where they apply.
 
 import { analyseScores, type ScoreAnalysis } from '../eval/score-analysis.js';
+import { alarmSpans } from '../eval/syscall-metrics.js';
 import { cellPoints, type ExperimentResult } from '../experiments/run.js';
 import { policyLabel, type ThresholdPolicy } from '../eval/threshold.js';
 import { csvTable, formatNumber, formatPercent, markdownTable, type Cell as TableCell } from './tables.js';
@@ -222,4 +223,29 @@ export function programAverageSection(r: ExperimentResult, frameIndex: number, p
     markdownTable(['dataset', 'detector', 'k', 'intrusion traces detected', 'trace TPR', 'intrusions detected', 'intrusion TPR'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r']),
     '',
   ];
+}
+
+/**
+ * The per-alarm export (analysis.alarmExport): one line per alarm, i.e. per maximal run of alarming calls
+ * of a test trace, at every LFC score and rule with syscall-level metrics. Calls are 0-based indices
+ * into the trace; an alarm of a normal trace is one consecutive false alarm (CFA).
+ */
+export function alarmsTsv(r: ExperimentResult, sa: ScoreAnalysis[][]): string {
+  const lines = ['dataset\tdetector\tk\tscore\trule\ttrace\tlabel\tfirst_call\tlast_call'];
+  r.cells.forEach((c, i) => {
+    for (const s of sa[i]!) {
+      if (s.frame === null) continue;
+      for (const row of s.rules) {
+        if (!row.syscall) continue;
+        for (const t of [...c.normal, ...c.attack]) {
+          if (t.signal === undefined) throw new RangeError('alarmsTsv: the cell was scored without signals (analysis.alarmExport)');
+          const id = t.meta.pid === null ? t.meta.source : `${t.meta.source}#${t.meta.pid}`;
+          for (const [a, b] of alarmSpans(t.signal, s.frame, row.syscall.minAlarmLfc, c.k)) {
+            lines.push([c.dataset, c.detector, c.k, s.score, row.rule, id, t.meta.label, a, b].join('\t'));
+          }
+        }
+      }
+    }
+  });
+  return lines.join('\n') + '\n';
 }

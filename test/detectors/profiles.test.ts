@@ -1,5 +1,5 @@
 // Tests per-program profiles identified at run time (src/detectors/profiles.ts) and the profiles.yaml
-// schema of the profile study (src/experiments/profiles.ts).
+// schema of the profile study (src/studies/profiles/study.ts).
 
 import { describe, expect, it } from 'vitest';
 import { Alphabet } from '../../src/traces/alphabet.js';
@@ -13,7 +13,7 @@ import {
   trainProfiles,
   type IdentifyMethod,
 } from '../../src/detectors/profiles.js';
-import { parseProfilesConfig } from '../../src/experiments/profiles.js';
+import { parseProfilesConfig } from '../../src/studies/profiles/study.js';
 import { InputError } from '../../src/errors.js';
 import { makeTraces } from '../helpers.js';
 import type { Trace } from '../../src/traces/trace.js';

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import ts from 'typescript';
+import { spawnSync } from 'node:child_process';
 import { detectorKinds, getDetector, registerDetector, trainModel } from '../../src/detectors/registry.js';
 import { parseExperiment } from '../../src/experiments/loader.js';
 import { runExperiment } from '../../src/experiments/run.js';
@@ -16,6 +18,7 @@ import { Alphabet } from '../../src/traces/alphabet.js';
 import type { Trace } from '../../src/traces/trace.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
 mkdirSync(join(ROOT, 'node_modules', '.cache'), { recursive: true });
 const dir = mkdtempSync(join(ROOT, 'node_modules', '.cache', 'readme-example-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,6 +74,34 @@ thresholds: { count: [1] }
     sum(cs).forEach((m, i) => expect(m).toBeLessThanOrEqual(sum(st)[i]!));
     expect(sum(cs).some((m) => m > 0)).toBe(true);
   });
+
+  it('on the command line: the example compiled to JS and named in STIDEBENCH_DETECTORS works in detect and run', () => {
+    // The README block as JavaScript, importing the built library the CLI runs on (one registry).
+    const js = ts.transpileModule(readmeBlock(), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const plugin = join(dir, 'callset.mjs');
+    writeFileSync(plugin, js.replace(/from 'stidebench'/g, `from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'detectors', 'registry.js')).href)}`));
+    const env = { ...process.env, STIDEBENCH_DETECTORS: plugin };
+    const data = join(ROOT, 'datasets', 'toy-server', 'traces');
+    const det = spawnSync('node', [CLI, 'detect', '--train', data, '--test', join(data, 'attack'), '--format', 'strace', '--detector', 'callset', '-k', '4', '--json'], { encoding: 'utf8', env });
+    expect(det.status, det.stderr).toBe(0);
+    const rows = JSON.parse(det.stdout).traces as { mismatches: number; windows: number }[];
+    expect(rows.length).toBeGreaterThan(5);
+    expect(rows.some((r) => r.mismatches > 0)).toBe(true);
+    const exp = join(dir, 'cli.yaml');
+    writeFileSync(exp, `name: callset-cli\ndatasets: [{ name: sample, split: { seed: 1, train: { fraction: 0.6, unit: file }, minLength: 2 } }]\ndetectors: [{ kind: callset }]\nk: 4\nframes: 20\nthresholds: { count: [1] }\n`);
+    // Two worker threads: they load the module too.
+    const run = spawnSync('node', [CLI, 'run', exp, '--out', join(dir, 'out'), '--quiet', '--no-cache', '-j', '2'], { encoding: 'utf8', env });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'out', 'callset-cli', 'metrics.json'), 'utf8')).cells[0].detector).toBe('callset');
+    // Without the module the kind is unknown; a module that fails to load is one line naming it.
+    const without = spawnSync('node', [CLI, 'detect', '--train', data, '--test', data, '--detector', 'callset'], { encoding: 'utf8' });
+    expect(without.status).toBe(1);
+    expect(without.stderr).toMatch(/unknown detector kind "callset"/);
+    const bad = spawnSync('node', [CLI, 'detect', '--help'], { encoding: 'utf8', env: { ...process.env, STIDEBENCH_DETECTORS: join(dir, 'nope.mjs') } });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/nope\.mjs: cannot load detector module/);
+  }, 60_000);
 
   it('a taken kind or a params schema without defaults is refused', () => {
     expect(() => registerDetector({ ...getDetector('stide') })).toThrow(InputError);

@@ -4,9 +4,9 @@
 // make record exit 4. bpftrace tests skip with a message where eBPF cannot run.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countThreshold } from '../../src/eval/threshold.js';
@@ -15,6 +15,7 @@ import { trainFromFiles, type SavedModel } from '../../src/live/model-file.js';
 import { procStat } from '../../src/live/procs.js';
 import { watch } from '../../src/live/watch.js';
 
+const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'stidebench-watch-live-'));
 let model: SavedModel;
 
@@ -154,6 +155,27 @@ describe.skipIf(noBpf !== null)('bpftrace backend', () => {
       const lines = readFileSync(r.tracePath, 'utf8').trim().split('\n').length;
       // What was recorded plus what was lost is about what dd made (2 calls per byte).
       expect(lines + r.lostEvents).toBeGreaterThan(550_000);
+      // The command line says so and exits 4 (unless --allow-loss).
+      const entry = join(dir, 'cli-entry.ts');
+      writeFileSync(
+        entry,
+        [
+          `import { Command } from ${JSON.stringify(join(ROOT, 'node_modules/commander/esm.mjs'))};`,
+          `import { registerLiveCommands } from ${JSON.stringify(join(ROOT, 'src/live/commands.ts'))};`,
+          `const p = new Command();`,
+          `registerLiveCommands(p);`,
+          `p.parseAsync(process.argv).catch((e) => { process.stderr.write('stidebench: ' + e.message + '\\n'); process.exit(1); });`,
+        ].join('\n'),
+      );
+      const cli = (extra: string[]) =>
+        spawnSync(join(ROOT, 'node_modules/.bin/tsx'), [entry, 'record', '-o', join(dir, 'dd2.trace'), '--backend', 'bpftrace', ...extra, '--', 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1', 'count=300000'], {
+          encoding: 'utf8',
+          env: { ...process.env, BPFTRACE_PERF_RB_PAGES: '1' },
+        });
+      const strict = cli([]);
+      expect(strict.stderr).toMatch(/warning: the tracer lost \d+ events: the trace is incomplete/);
+      expect(strict.status).toBe(4);
+      expect(cli(['--allow-loss']).status).toBe(0);
     } finally {
       if (old === undefined) delete process.env.BPFTRACE_PERF_RB_PAGES;
       else process.env.BPFTRACE_PERF_RB_PAGES = old;

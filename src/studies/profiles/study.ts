@@ -1,7 +1,9 @@
 // Owns the per-program profile study (the paper's future work, Maiero & Miculan 2011 §6): its config
-// file (experiments/profiles.yaml, zod schema, errors name the file, line and field), the run and the
-// report written to results/profiles/ by scripts/profiles.ts. For each group of programs (the UNM
-// programs plus sendmail; the recorded Linux programs) it measures
+// file (experiments/profiles.yaml, `study: profiles`; zod schema, errors name the file, line and field),
+// the run and the report that `stidebench run experiments/profiles.yaml` writes to results/profiles/.
+// A study beside the core: it uses the library (readers, datasets, detectors, eval, report) and nothing
+// in the core imports it. For each group of programs (the UNM programs plus sendmail; the recorded
+// Linux programs) it measures
 //   1. program identification accuracy and confusion matrices after n calls, for the mismatch-rate and
 //      Jensen–Shannon methods of src/detectors/profiles.ts;
 //   2. trace-level detection / false-positive rates of the shared database (stide/shared and xenids),
@@ -15,34 +17,33 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { InputError } from '../errors.js';
-import { parseYamlWith } from './loader.js';
-import { getDataset, datasetRoot } from '../datasets/registry.js';
-import { loadDataset } from '../datasets/load.js';
-import { checkVocabulary } from '../prepare/index.js';
-import { Alphabet } from '../traces/alphabet.js';
-import type { RawTrace, Trace } from '../traces/trace.js';
-import { trainStide } from '../detectors/stide.js';
-import { trainXenids } from '../detectors/xenids.js';
-import { WindowSet } from '../detectors/window-set.js';
+import { InputError } from '../../errors.js';
+import { parseYamlWith } from '../../experiments/loader.js';
+import { getDataset, datasetRoot } from '../../datasets/registry.js';
+import { loadDataset } from '../../datasets/load.js';
+import { checkVocabulary } from '../../prepare/index.js';
+import { Alphabet } from '../../traces/alphabet.js';
+import type { RawTrace, Trace } from '../../traces/trace.js';
+import { trainStide } from '../../detectors/stide.js';
+import { trainXenids } from '../../detectors/xenids.js';
+import { WindowSet } from '../../detectors/window-set.js';
 import {
   IDENTIFY_METHODS,
   ProfileModel,
   ProfileSet,
   identifyAtPrefixes,
-  profileChoiceLabel,
   trainProfiles,
   type CallsSeen,
   type DecidedBy,
   type IdentifyMethod,
-} from '../detectors/profiles.js';
-import type { Model } from '../detectors/types.js';
-import { scoreTraces, type ScoredTrace } from '../eval/score.js';
-import { operatingPoint, type OperatingPointMetrics } from '../eval/metrics.js';
-import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/threshold.js';
-import { seededSample, seededShuffle } from '../eval/random.js';
-import { markdownTable, formatPercent, formatNumber, stableJson, type Cell } from '../report/tables.js';
-import { barChart, lineChart, renderVegaLite } from '../report/plots.js';
+} from '../../detectors/profiles.js';
+import type { Model } from '../../detectors/types.js';
+import { scoreTraces, type ScoredTrace } from '../../eval/score.js';
+import { operatingPoint, type OperatingPointMetrics } from '../../eval/metrics.js';
+import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../../eval/threshold.js';
+import { seededSample, seededShuffle } from '../../eval/random.js';
+import { markdownTable, formatPercent, formatNumber, stableJson, type Cell } from '../../report/tables.js';
+import { barChart, lineChart, renderVegaLite } from '../../report/plots.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Config
@@ -83,6 +84,8 @@ const operatingPointSchema = z.union([
 
 export const profilesConfigSchema = z
   .object({
+    /** Marks the file as this study's (`stidebench run` dispatches on it). */
+    study: z.literal('profiles').optional(),
     name: slug.default('profiles'),
     description: z.string().optional(),
     k: z.number().int().min(1).max(64),
@@ -1087,7 +1090,7 @@ export async function renderProfiles(res: ProfilesResult, runtime: { seconds: nu
   const head = [
     '# Per-program profiles identified at run time',
     '',
-    `The paper's future work (Maiero & Miculan 2011 §6): instead of one database for all programs, keep one Stide database per program (a profile) and assign each process to a profile from its own calls — by the lowest mismatch rate of its windows (the paper's "lowest Hamming distance" idea; ties broken by the mean Hamming distance d_min, then alphabetically), or by the nearest syscall distribution (Jensen–Shannon divergence, base 2; profiles smoothed add-ε with ε = ${cfg.jsdEpsilon} pseudo-calls per syscall, the test prefix unsmoothed). Written by \`scripts/profiles.ts\` from \`experiments/profiles.yaml\`; numbers in [metrics.json](metrics.json).`,
+    `The paper's future work (Maiero & Miculan 2011 §6): instead of one database for all programs, keep one Stide database per program (a profile) and assign each process to a profile from its own calls — by the lowest mismatch rate of its windows (the paper's "lowest Hamming distance" idea; ties broken by the mean Hamming distance d_min, then alphabetically), or by the nearest syscall distribution (Jensen–Shannon divergence, base 2; profiles smoothed add-ε with ε = ${cfg.jsdEpsilon} pseudo-calls per syscall, the test prefix unsmoothed). Written by \`stidebench run experiments/profiles.yaml\`; numbers in [metrics.json](metrics.json), run and lookup times in [timings.json](timings.json).`,
     '',
     `Setup: k = ${cfg.k}; per program a seeded ${formatPercent(cfg.trainFraction, 0)} of its normal units (seed ${cfg.seed}) trains, the rest is test normal data; attack traces are used for detection only. Subsampling: at most ${cfg.maxTestTracesPerProgram} test normal and ${cfg.maxAttackTracesPerProgram} attack traces per program (seeded sample) to keep the run short. Traces shorter than ${cfg.minLength} calls are left out. All traces are encoded into ONE alphabet by canonical syscall name: SunOS (lpr, sendmail) and Linux names only overlap where the names coincide (open, read, ...), so same-named calls of different OSes share an id and the rest are disjoint — this makes cross-OS identification easy and is stated as such, not hidden.`,
     '',
@@ -1100,6 +1103,32 @@ export async function renderProfiles(res: ProfilesResult, runtime: { seconds: nu
     ...headline(res),
   ];
   files['summary.md'] = [...head, ...sections].join('\n');
-  files['metrics.json'] = stableJson({ ...res, runtime });
+  files['metrics.json'] = stableJson(metricsOnly(res));
+  files['timings.json'] = stableJson(timingsOnly(res, runtime));
   return files;
+}
+
+const TIMED_SCALING_FIELDS = ['sharedNsPerWindow', 'identifyNsPerWindow', 'ownProfileNsPerWindow', 'jsdMicrosPerIdentification'] as const;
+
+/** The result without anything measured in time: the same inputs give the same bytes. */
+export function metricsOnly(res: ProfilesResult): unknown {
+  return {
+    config: res.config,
+    groups: res.groups.map(({ seconds: _seconds, scaling, ...g }) => ({
+      ...g,
+      scaling: scaling.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => !(TIMED_SCALING_FIELDS as readonly string[]).includes(k)))),
+    })),
+  };
+}
+
+/** Run time, per-stage seconds and the lookup-cost benchmark figures (they change from run to run). */
+export function timingsOnly(res: ProfilesResult, runtime: { seconds: number; when: string; node: string }): unknown {
+  return {
+    runtime,
+    groups: res.groups.map((g) => ({
+      name: g.name,
+      seconds: g.seconds,
+      scaling: g.scaling.map((row) => ({ programs: row.programs, added: row.added, ...Object.fromEntries(TIMED_SCALING_FIELDS.map((k) => [k, row[k]])) })),
+    })),
+  };
 }
