@@ -1,18 +1,19 @@
 #!/usr/bin/env node
 // Owns the command-line entry: registers every command and maps failures to exit codes — 0 ok, 1 a
 // runtime or data error (InputError: one line on stderr, no stack trace), 2 a usage error (commander's
-// own, or UsageError). Commands live next to the code they drive.
+// own, or UsageError). The commands live together in src/cli/ (one module per command group), thin
+// clients of the library.
 
 import { Command, CommanderError } from 'commander';
 import { InputError, UsageError } from './errors.js';
-import { registerRunCommand } from './experiments/command.js';
-import { registerDetectCommand } from './experiments/detect-command.js';
-import { registerDatasetCommands } from './datasets/commands.js';
-import { registerBenchCommand } from './bench/command.js';
-import { registerLiveCommands } from './live/commands.js';
-import { registerReportCommand } from './report/command.js';
+import { registerRunCommand } from './cli/run.js';
+import { registerDetectCommand } from './cli/detect.js';
+import { registerDatasetCommands } from './cli/datasets.js';
+import { registerBenchCommand } from './cli/bench.js';
+import { registerLiveCommands } from './cli/live.js';
+import { registerWorkerCommand } from './cli/queue.js';
+import { registerReportCommand } from './cli/report.js';
 import { loadDetectorModules } from './detectors/modules.js';
-import { registerWorkerCommand } from './queue/command.js';
 import { QueueRunner, queueStatusLine } from './queue/coordinator.js';
 import { DEFAULT_QUEUE_NAME } from './queue/connection.js';
 import './studies/index.js'; // registers the studies `run` can dispatch to (study: NAME)

@@ -105,7 +105,7 @@ if [ "$BUILD" = 1 ]; then
   done
   rm -f "/tmp/stidebench-fig3-build.$$.log"
   if [ "$BUILD_STATUS" != ok ]; then
-    [ -f "$ROOT/dist/live/commands.js" ] || die "npm run build failed and dist/ has no live commands"
+    [ -f "$ROOT/dist/cli/live.js" ] || die "npm run build failed and dist/ has no live commands"
     BUILD_STATUS="failed; used the existing dist/"
     log "warning: npm run build failed; using the existing dist/"
   fi

@@ -15,7 +15,7 @@ import {
   type BenchData,
   type Timing,
 } from '../../src/bench/throughput.js';
-import { parseBenchOptions, runBench } from '../../src/bench/command.js';
+import { parseBenchOptions, runBench } from '../../src/cli/bench.js';
 import { Alphabet } from '../../src/traces/alphabet.js';
 import { makeTraces, randomCalls } from '../helpers.js';
 import { FIXTURE_DATA, FIXTURE_REGISTRY } from '../datasets/helpers.js';

@@ -5,7 +5,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { registerDatasetCommands } from '../../src/datasets/commands.js';
+import { registerDatasetCommands } from '../../src/cli/datasets.js';
 import { InputError } from '../../src/errors.js';
 import { copyFixtureData, FIXTURE_DATA, FIXTURE_REGISTRY, removeDir } from './helpers.js';
 

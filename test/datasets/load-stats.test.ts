@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { labelFile, loadDataset } from '../../src/datasets/load.js';
 import { getDataset } from '../../src/datasets/registry.js';
 import { computeStats } from '../../src/datasets/stats.js';
-import { formatStats } from '../../src/datasets/commands.js';
+import { formatStats } from '../../src/cli/datasets.js';
 import { traceId } from '../../src/traces/trace.js';
 import { copyFixtureData, FIXTURE_DATA, FIXTURE_REGISTRY, removeDir, tempDir } from './helpers.js';
 

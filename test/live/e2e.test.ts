@@ -118,7 +118,7 @@ describe('end to end: record -> train -> watch (real strace, real tar)', () => {
       entry,
       [
         `import { Command } from ${JSON.stringify(join(ROOT, 'node_modules/commander/esm.mjs'))};`,
-        `import { registerLiveCommands } from ${JSON.stringify(join(ROOT, 'src/live/commands.ts'))};`,
+        `import { registerLiveCommands } from ${JSON.stringify(join(ROOT, 'src/cli/live.ts'))};`,
         `const p = new Command();`,
         `registerLiveCommands(p);`,
         `p.parseAsync(process.argv).catch((e) => { process.stderr.write('stidebench: ' + e.message + '\\n'); process.exit(1); });`,

@@ -161,7 +161,7 @@ describe.skipIf(noBpf !== null)('bpftrace backend', () => {
         entry,
         [
           `import { Command } from ${JSON.stringify(join(ROOT, 'node_modules/commander/esm.mjs'))};`,
-          `import { registerLiveCommands } from ${JSON.stringify(join(ROOT, 'src/live/commands.ts'))};`,
+          `import { registerLiveCommands } from ${JSON.stringify(join(ROOT, 'src/cli/live.ts'))};`,
           `const p = new Command();`,
           `registerLiveCommands(p);`,
           `p.parseAsync(process.argv).catch((e) => { process.stderr.write('stidebench: ' + e.message + '\\n'); process.exit(1); });`,

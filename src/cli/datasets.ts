@@ -4,13 +4,13 @@
 
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { fetchDataset } from './fetch.js';
-import { loadDataset } from './load.js';
-import type { Manifest } from './manifest.js';
-import { datasetRoot, getDataset, listDatasets, resolveDataDir } from './registry.js';
-import { computeStats, SHORT_K, type DatasetStats, type GroupStats } from './stats.js';
-import { renderTable, type Cell } from './table.js';
-import { describeProblems, verifyDataset, type VerifyResult } from './verify.js';
+import { fetchDataset } from '../datasets/fetch.js';
+import { loadDataset } from '../datasets/load.js';
+import type { Manifest } from '../datasets/manifest.js';
+import { datasetRoot, getDataset, listDatasets, resolveDataDir } from '../datasets/registry.js';
+import { computeStats, SHORT_K, type DatasetStats, type GroupStats } from '../datasets/stats.js';
+import { renderTable, type Cell } from '../datasets/table.js';
+import { describeProblems, verifyDataset, type VerifyResult } from '../datasets/verify.js';
 
 export interface CommandIO {
   out: (text: string) => void;

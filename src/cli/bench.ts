@@ -22,7 +22,7 @@ import {
   type ReadingResult,
   type ThroughputResult,
   type Timing,
-} from './throughput.js';
+} from '../bench/throughput.js';
 
 export const READING_MODES = ['dataset', 'unm', 'none'] as const;
 export type ReadingMode = (typeof READING_MODES)[number];

@@ -6,11 +6,11 @@
 import { join, relative, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { EXPORT_FORMATS, renderTables, type ExportFormat } from './export.js';
-import { experimentFigures, pngCopies } from './figures.js';
-import { writeFileAtomic } from './write.js';
-import { htmlReport } from './html.js';
-import { TABLE_IDS, loadResults, resultTables, type TableId } from './load.js';
+import { EXPORT_FORMATS, renderTables, type ExportFormat } from '../report/export.js';
+import { experimentFigures, pngCopies } from '../report/figures.js';
+import { writeFileAtomic } from '../report/write.js';
+import { htmlReport } from '../report/html.js';
+import { TABLE_IDS, loadResults, resultTables, type TableId } from '../report/load.js';
 
 export function registerReportCommand(program: Command): void {
   program

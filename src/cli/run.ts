@@ -7,14 +7,14 @@ import { availableParallelism } from 'node:os';
 import { InputError } from '../errors.js';
 import { CellCache, defaultCacheDir } from '../eval/cache.js';
 import type { Command } from 'commander';
-import { parseExperiment } from './loader.js';
-import { getStudy, readRunFile, studyOf } from './studies.js';
-import { runExperiment } from './run.js';
+import { parseExperiment } from '../experiments/loader.js';
+import { getStudy, readRunFile, studyOf } from '../experiments/studies.js';
+import { runExperiment } from '../experiments/run.js';
 import { resolveDataDir } from '../datasets/registry.js';
 import { makeProgress } from '../report/progress.js';
 import { resultFiles } from '../report/results.js';
 import { exploitFiles } from '../report/exploit.js';
-import type { RemoteRunner } from './run.js';
+import type { RemoteRunner } from '../experiments/run.js';
 import { assertReplaceable, resultDirIn, writeResultDir } from '../report/write.js';
 
 /** How `run --queue` reaches remote workers (given by the CLI entry, so experiments/ never imports queue/). */

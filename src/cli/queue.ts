@@ -4,8 +4,8 @@
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
 import { resolveDataDir } from '../datasets/registry.js';
-import { DEFAULT_QUEUE_NAME } from './connection.js';
-import { startWorker } from './worker.js';
+import { DEFAULT_QUEUE_NAME } from '../queue/connection.js';
+import { startWorker } from '../queue/worker.js';
 
 function positiveInt(name: string, v: string): number {
   const n = Number(v);
