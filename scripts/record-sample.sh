@@ -381,6 +381,25 @@ record_sample() {
   record normal python3 4 python3 - -- python3 -c 'import os; print(sorted(os.listdir(".")))'
   record normal python3 5 python3 - -- python3 -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' data/nums-5.txt
 
+  # More runs of the cheap workloads on every generated input, so the normal
+  # test set (what the quickstart's false-positive rate rests on) has well over
+  # a hundred processes while the recordings stay small.
+  echo "record-sample: repeated normal workloads (inputs 1..8)"
+  for i in 1 2 3 4 5 6 7 8; do
+    record normal ls $((6 + i)) ls - -- ls -l "data/text-$i.txt" "data/nums-$i.txt" "data/table-$i.csv"
+    record normal sort $((6 + i)) sort - -- sort -o "out/rs-$i.txt" "data/nums-$i.txt"
+    record normal gzip $((5 + i)) gzip - -- gzip -c "data/app-$i.log"
+    record normal sha256sum $((5 + i)) sha256sum - -- sha256sum "data/table-$i.csv"
+    record normal pipeline $((6 + i)) sh - -- sh -c "grep -c ERROR data/app-$i.log; wc -w data/text-$i.txt"
+    record normal pipeline $((14 + i)) sh - -- sh -c "cut -d, -f1 data/table-$i.csv | sort | uniq -c | sort -rn | head -3"
+    record normal cp $((5 + i)) cp - -- cp "data/app-$i.log" "out/app-copy-$i.log"
+  done
+  for i in 1 2 3 4 5 6; do
+    record normal find $((5 + i)) find - -- find "tree-$i" -type f -name '*.log'
+    record normal tar-create $((5 + i)) tar - -- tar -cf "out/tt-$i.tar" "tree-$i"
+    record normal tar-extract $((5 + i)) tar - -- tar -tvf "out/tt-$i.tar"
+  done
+
   echo "record-sample: attack-like behaviours (127.0.0.1 only, fake secrets)"
 
   # shell-spawn: programs that escape to a shell (GTFOBins-style)

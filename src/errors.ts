@@ -38,3 +38,14 @@ function clip(text: string): string {
   const oneLine = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
   return oneLine.length > 60 ? oneLine.slice(0, 57) + '...' : oneLine;
 }
+
+/**
+ * A command line that cannot be run as given (a missing or conflicting option, a value of the wrong
+ * form): the CLI prints its message on one line and exits 2, like commander's own usage errors.
+ */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

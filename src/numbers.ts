@@ -2,7 +2,7 @@
 // integer, Infinity or an empty string) and bounds, so a huge k or frame is refused at once instead of
 // running for minutes. The same bounds hold in experiment files (src/experiments/schema.ts).
 
-import { InputError } from './errors.js';
+import { UsageError } from './errors.js';
 
 /** Largest window length k and locality frame accepted anywhere. */
 export const MAX_K = 64;
@@ -17,10 +17,10 @@ const DEC_RE = /^(?:[0-9]{1,15}(?:\.[0-9]{0,15})?|\.[0-9]{1,15})$/;
 export function parseIntOption(name: string, text: string, min: number, max: number): number {
   const t = String(text).trim();
   if (!INT_RE.test(t)) {
-    throw new InputError(`option ${name} must be a decimal integer`, { text: String(text), expected: `an integer from ${min} to ${max}, written in decimal` });
+    throw new UsageError(`option ${name} must be a decimal integer (found ${JSON.stringify(String(text))}); expected an integer from ${min} to ${max}, written in decimal`);
   }
   const n = Number(t);
-  if (n < min || n > max) throw new InputError(`option ${name} is out of range`, { text: String(text), expected: `an integer from ${min} to ${max}` });
+  if (n < min || n > max) throw new UsageError(`option ${name} is out of range (found ${JSON.stringify(String(text))}); expected an integer from ${min} to ${max}`);
   return n;
 }
 
@@ -28,8 +28,8 @@ export function parseIntOption(name: string, text: string, min: number, max: num
 export function parseNumberOption(name: string, text: string, min: number, max: number, inclusive = false): number {
   const t = String(text).trim();
   const range = `[${min}, ${max}${inclusive ? ']' : ')'}`;
-  if (!DEC_RE.test(t)) throw new InputError(`option ${name} must be a decimal number`, { text: String(text), expected: `a number in ${range}, e.g. 0.15` });
+  if (!DEC_RE.test(t)) throw new UsageError(`option ${name} must be a decimal number (found ${JSON.stringify(String(text))}); expected a number in ${range}, e.g. 0.15`);
   const x = Number(t);
-  if (x < min || (inclusive ? x > max : x >= max)) throw new InputError(`option ${name} is out of range`, { text: String(text), expected: `a number in ${range}` });
+  if (x < min || (inclusive ? x > max : x >= max)) throw new UsageError(`option ${name} is out of range (found ${JSON.stringify(String(text))}); expected a number in ${range}`);
   return x;
 }

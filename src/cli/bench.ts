@@ -149,7 +149,7 @@ export function registerBenchCommand(program: Command): void {
     .description('measure training / detection throughput (syscalls/s) of every detector against a naive Set<string> baseline, and reading MB/s against zcat')
     .option('--dataset <name>', 'registered dataset to train and test on', 'adfa-ld')
     .option('--detector <kinds...>', `detector kinds (default: all: ${detectorKinds().join(', ')})`)
-    .option('-k <k...>', 'window lengths, e.g. -k 4 6 8 (default: 6)')
+    .option('-k, --k <k...>', 'window lengths, e.g. -k 4 6 8 (default: 6)')
     .option('--time <ms>', 'time budget per task, ms (detectors: interleaved samples; reading: tinybench)', '500')
     .option('--min-samples <n>', 'minimum samples per task', '5')
     .option('--clock <clock>', 'wall (performance.now) | cpu (CPU time of the process doing the work; for busy shared machines)', 'wall')

@@ -3,7 +3,8 @@
 // table, or one JSON object with --json).
 
 import type { Command } from 'commander';
-import { InputError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { wilsonCI } from '../eval/bootstrap.js';
 import { MAX_FRAME, MAX_K, parseIntOption, parseNumberOption } from '../numbers.js';
 import { resolveTable } from '../traces/syscalls/index.js';
 import type { Label } from '../traces/trace.js';
@@ -39,7 +40,7 @@ function intOption(name: string, v: string, min: number, max = Number.MAX_SAFE_I
 }
 
 export function parsePolicy(threshold: string | undefined, ratio: string | undefined, frame: number): ThresholdPolicy {
-  if (threshold !== undefined && ratio !== undefined) throw new InputError('give --threshold or --ratio, not both');
+  if (threshold !== undefined && ratio !== undefined) throw new UsageError('give --threshold or --ratio, not both');
   if (ratio !== undefined) {
     return ratioThreshold(parseNumberOption('--ratio', ratio, 0, 1));
   }
@@ -62,7 +63,7 @@ export function registerDetectCommand(program: Command): void {
     .option('--detector <kind>', detectorKinds().join('|'), 'stide')
     .option('--scope <scope>', 'database scope: per-program|shared (default: the detector\'s, per-program for stide)')
     .option('--param <name=value>', 'detector param, repeatable (e.g. minDistance=2 for hamming, rareFraction=0.001 for tstide)', collect, [])
-    .option('-k <k>', 'window length', '6')
+    .option('-k, --k <n>', 'window length', '6')
     .option('--frame <n>', 'locality frame (windows)', '20')
     .option('--threshold <n>', 'alarm when LFC >= n (default 6)')
     .option('--ratio <p>', 'alarm when LFC/frame > p (the paper)')
@@ -83,9 +84,9 @@ Labels: a FILE.meta.json sidecar, else --test-label, else a normal/attack folder
       const frame = intOption('--frame', opts.frame, 1, MAX_FRAME);
       const policy = parsePolicy(opts.threshold, opts.ratio, frame);
       getDetector(opts.detector);
-      if (opts.scope !== undefined && opts.scope !== 'per-program' && opts.scope !== 'shared') throw new InputError(`unknown scope ${opts.scope}`, { expected: 'per-program|shared' });
-      if (opts.testLabel !== undefined && opts.testLabel !== 'normal' && opts.testLabel !== 'attack') throw new InputError('bad --test-label', { text: opts.testLabel, expected: 'normal or attack' });
-      if (!(INPUT_FORMATS as readonly string[]).includes(opts.format)) throw new InputError(`unknown format ${opts.format}`, { expected: INPUT_FORMATS.join('|') });
+      if (opts.scope !== undefined && opts.scope !== 'per-program' && opts.scope !== 'shared') throw new UsageError(`unknown --scope ${JSON.stringify(opts.scope)}; expected per-program|shared`);
+      if (opts.testLabel !== undefined && opts.testLabel !== 'normal' && opts.testLabel !== 'attack') throw new UsageError(`bad --test-label ${JSON.stringify(opts.testLabel)}; expected normal or attack`);
+      if (!(INPUT_FORMATS as readonly string[]).includes(opts.format)) throw new UsageError(`unknown --format ${JSON.stringify(opts.format)}; expected ${INPUT_FORMATS.join('|')}`);
       const resetOn = opts.resetOn !== undefined ? parseResetOn(opts.resetOn) : undefined;
       const spec = resolveSpec({ kind: opts.detector, scope: opts.scope as DbScope | undefined, params: parseParamOptions(opts.param), ...(resetOn ? { resetOn } : {}) });
       const data = preparePaths({
@@ -119,9 +120,10 @@ Labels: a FILE.meta.json sidecar, else --test-label, else a normal/attack folder
         };
       });
       const databases = spec.scope === 'shared' ? 1 : new Set(data.train.map((t) => t.program)).size;
+      const summary = detectSummary(rows);
       if (opts.json) {
         process.stdout.write(
-          JSON.stringify({ detector: model.config.kind, scope: model.config.scope, params: spec.params, k, frame, threshold: policy, dbSize: model.dbSize, databases, traces: rows }, null, 2) + '\n',
+          JSON.stringify({ detector: model.config.kind, scope: model.config.scope, params: spec.params, k, frame, threshold: policy, dbSize: model.dbSize, databases, traces: rows, summary }, null, 2) + '\n',
         );
         return;
       }
@@ -134,5 +136,50 @@ Labels: a FILE.meta.json sidecar, else --test-label, else a normal/attack folder
           ['l', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'r'],
         ) + '\n',
       );
+      process.stdout.write(`${summaryLine(summary)}\n`);
     });
+}
+
+export interface DetectSummary {
+  traces: number;
+  alarmed: number;
+  normal: number;
+  attack: number;
+  unknown: number;
+  /** Attack traces with an alarm / attack traces, with a Wilson 95% interval; null without attack traces. */
+  detection: { detected: number; of: number; rate: number; low: number; high: number } | null;
+  /** Normal traces with an alarm / normal traces; null without normal traces. */
+  falsePositives: { alarmed: number; of: number; rate: number; low: number; high: number } | null;
+}
+
+/** Counts over the scored test traces; DR and FPR only over traces whose label is known. */
+export function detectSummary(rows: readonly { label: string; alarmed: boolean }[]): DetectSummary {
+  const of = (label: string) => rows.filter((r) => r.label === label);
+  const rate = (xs: readonly { alarmed: boolean }[]) => {
+    if (xs.length === 0) return null;
+    const x = xs.filter((r) => r.alarmed).length;
+    const w = wilsonCI(x, xs.length);
+    return { x, n: xs.length, rate: x / xs.length, low: w.low, high: w.high };
+  };
+  const a = rate(of('attack'));
+  const n = rate(of('normal'));
+  return {
+    traces: rows.length,
+    alarmed: rows.filter((r) => r.alarmed).length,
+    normal: of('normal').length,
+    attack: of('attack').length,
+    unknown: rows.length - of('normal').length - of('attack').length,
+    detection: a && { detected: a.x, of: a.n, rate: a.rate, low: a.low, high: a.high },
+    falsePositives: n && { alarmed: n.x, of: n.n, rate: n.rate, low: n.low, high: n.high },
+  };
+}
+
+/** "summary: 12 traces (4 normal, 8 attack), 9 alarmed; DR 8/8 100.0% [67.6%, 100.0%]; FPR 1/4 25.0% [4.6%, 69.9%]" */
+export function summaryLine(s: DetectSummary): string {
+  const parts = [`summary: ${s.traces} traces (${s.normal} normal, ${s.attack} attack${s.unknown > 0 ? `, ${s.unknown} unlabelled` : ''}), ${s.alarmed} alarmed`];
+  const ci = (low: number, high: number): string => `[${formatPercent(low)}, ${formatPercent(high)}]`;
+  if (s.detection) parts.push(`DR ${s.detection.detected}/${s.detection.of} ${formatPercent(s.detection.rate)} ${ci(s.detection.low, s.detection.high)}`);
+  if (s.falsePositives) parts.push(`FPR ${s.falsePositives.alarmed}/${s.falsePositives.of} ${formatPercent(s.falsePositives.rate)} ${ci(s.falsePositives.low, s.falsePositives.high)}`);
+  if (!s.detection && !s.falsePositives) parts.push('no labelled test traces, so no DR or FPR');
+  return parts.join('; ');
 }

@@ -53,6 +53,7 @@ interface TrainFlags {
   label?: Label;
   program?: string;
   table?: string;
+  syscalls?: string;
   resetOn?: string;
   output: string;
   lenient?: boolean;
@@ -73,6 +74,7 @@ interface WatchFlags {
   input?: string;
   format: 'auto' | 'strace' | 'unm';
   table?: string;
+  syscalls?: string;
   resetOn?: string;
 }
 
@@ -140,7 +142,9 @@ events (unless --allow-loss).`,
     .option('-k, --k <n>', 'window length', positiveInt('k', MAX_K), 6)
     .addOption(new Option('--label <label>', 'label of files without a sidecar (only normal traces train)').choices(['normal', 'attack']))
     .option('--program <name>', 'program of files without a sidecar')
-    .option('--table <name|file>', 'syscall numbering for numeric formats: linux-x86_64, linux-i386 or a calls.txt file')
+    .option('--syscalls <name|file>', 'syscall numbering for numeric formats: linux-x86_64, linux-i386 or a calls.txt file')
+    // The earlier spelling, kept working but out of the help: every command now says --syscalls.
+    .addOption(new Option('--table <name|file>').hideHelp())
     .option('--reset-on <names>', 'xenids: comma-separated calls that clear a process buffer (default execve,execveat,vfork,execv)')
     .requiredOption('-o, --output <model>', 'model file to write')
     .option('--lenient', 'skip malformed trace lines (counted and reported as warnings) instead of stopping at the first')
@@ -161,7 +165,7 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
         k: flags.k,
         label: flags.label,
         program: flags.program,
-        table: resolveTable(flags.table),
+        table: resolveTable(flags.syscalls ?? flags.table),
         lenient: flags.lenient === true,
         ...(flags.resetOn !== undefined ? { resetOn: parseResetOn(flags.resetOn) } : {}),
       });
@@ -193,7 +197,8 @@ else normal. Only normal traces train. bpftrace recordings (sidecar backend "bpf
     .option('--allow-loss', 'do not exit ' + EXIT_LOST + ' when the tracer lost events (they are still reported)')
     .option('--input <file>', 'read a strace or "pid number" trace file (gzip ok), or - for stdin')
     .addOption(new Option('--format <format>', 'format of --input').choices(['auto', 'strace', 'unm']).default('auto'))
-    .option('--table <name|file>', 'numbering of "pid number" input (default: the model\'s training table, else linux-x86_64)')
+    .option('--syscalls <name|file>', 'numbering of "pid number" input (default: the model\'s training table, else linux-x86_64)')
+    .addOption(new Option('--table <name|file>').hideHelp())
     .option('--reset-on <names>', 'comma-separated calls that clear a process buffer (default: the model\'s, for xenids execve,execveat,vfork,execv)')
     .argument('[cmd...]', 'command to start and watch (put it after --)')
     .passThroughOptions()
@@ -269,7 +274,7 @@ else the watched command's (with -- CMD) or 0; errors exit 1.`,
         allowLoss: flags.allowLoss,
         events: flags.events !== undefined ? openEvents(flags.events) : undefined,
         format: flags.format,
-        table: resolveTable(flags.table),
+        table: resolveTable(flags.syscalls ?? flags.table),
       });
       if (r.summary.lostEvents > 0) {
         process.stderr.write(`stidebench: warning: the tracer lost ${r.summary.lostEvents} events: detection missed them\n`);

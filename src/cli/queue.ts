@@ -18,7 +18,7 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description('compute experiment cells from a Redis job queue (start any number, on any machines, each with the data)')
     .requiredOption('--queue <url>', 'Redis URL, e.g. redis://10.0.0.5:6379')
-    .option('--data-dir <dir>', 'data directory (default: $STIDEBENCH_DATA, then ./data)')
+    .option('--data-dir <dir>', 'data directory (default: $STIDEBENCH_DATA, else <package>/data)')
     .option('--queue-name <name>', 'queue name (the coordinator must use the same)', DEFAULT_QUEUE_NAME)
     .option('-c, --concurrency <n>', 'cells computed at once (worker threads)', '1')
     .option('--lock-ms <ms>', 'job lock: a worker silent this long is taken for dead and its cell retried elsewhere', '30000')

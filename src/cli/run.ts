@@ -29,7 +29,7 @@ export function registerRunCommand(program: Command, remoteFactory?: RemoteFacto
     .command('run')
     .description('run an experiment file and write results/<experiment>/ (summary.md, metrics.csv, metrics.json, provenance.json)')
     .argument('<experiment>', 'experiment YAML file')
-    .option('--data-dir <dir>', 'data directory (default: $STIDEBENCH_DATA, then ./data)')
+    .option('--data-dir <dir>', 'data directory (default: $STIDEBENCH_DATA, else <package>/data)')
     .option('--out <dir>', 'results root folder', 'results')
     .option('-q, --quiet', 'no progress and no table on stdout')
     .option('-j, --jobs <n>', 'worker threads for cells (default: 1 on machines with <= 2 cores, where workers were measured slower; else the number of cores)', String(defaultJobs()))
@@ -78,7 +78,7 @@ export function registerRunCommand(program: Command, remoteFactory?: RemoteFacto
       // A damaged cache cell is never trusted: it was recomputed, and that is said even with --quiet.
       for (const d of cache?.damaged ?? []) process.stderr.write(`stidebench: warning: ${d}\n`);
       const shownFile = relative(process.cwd(), resolve(file)) || file;
-      const files = await resultFiles(result, shownFile, dataDir, `stidebench run ${shownFile}`);
+      const files = await resultFiles(result, shownFile, dataDir, `stidebench run ${shownFile}`, { outDir });
       Object.assign(files, exploitFiles(result));
       writeResultDir(outDir, files);
       release();

@@ -27,20 +27,25 @@ function sizeOf(opts: PlotSize): { width: number; height: number } {
 }
 
 /** The common top level: explicit size that the whole figure (legend included) fits into, white background. */
-function frame(title: string, opts: PlotSize): {
-  width: number;
-  height: number;
-  autosize: { type: 'fit'; contains: 'padding' };
-  padding: number;
-  background: string;
-  title: string;
-} {
+function frame(title: string, opts: PlotSize) {
+  const { width, height } = sizeOf(opts);
   return {
-    ...sizeOf(opts),
-    autosize: { type: 'fit', contains: 'padding' },
+    // The plot area; axes, title and legend are added around it ('pad'), so vega lays out every text
+    // element inside the canvas instead of squeezing the plot to fit a fixed size.
+    width: Math.max(40, width - 140),
+    height: Math.max(40, height - 110),
+    autosize: { type: 'pad' as const, contains: 'padding' as const },
     padding: 8,
     background: 'white',
     title,
+    // Text longer than its room ends in "…" instead of pushing the layout (and the title) off the
+    // canvas: a rotated y title longer than the plot's height would otherwise lift everything above it.
+    config: {
+      font: 'DejaVu Sans, Helvetica, Arial, sans-serif',
+      axisX: { titleLimit: width - 40, labelLimit: 120 },
+      axisY: { titleLimit: height - 90, labelLimit: 90 },
+      legend: { labelLimit: Math.max(80, Math.floor(width * 0.4)) },
+    },
   };
 }
 
@@ -83,6 +88,54 @@ export async function renderVegaLite(spec: TopLevelSpec): Promise<string> {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Series styling
+
+/** Ten colours that stay apart for colour-blind readers too (Tableau 10). */
+const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+/** Dash patterns: series 1–10 solid, 11–20 dashed, 21–30 dotted, ... so 15 curves never share a look. */
+const DASHES: number[][] = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3]];
+/** Point shapes, cycled with the dash pattern, so a series is recognisable in grey print too. */
+const SHAPES = ['circle', 'square', 'triangle-up', 'diamond'];
+
+/**
+ * Colour, dash and point shape per series, all keyed by the same field so Vega-Lite draws one merged
+ * legend: series i gets colour i mod 10 and dash/shape ⌊i/10⌋. Legend labels are limited to a width that
+ * fits beside the plot (longer labels end in "…" with the full text in the tooltip).
+ */
+function seriesEncoding(field: string, labels: readonly string[], width: number) {
+  const domain = [...labels];
+  // Many or long labels go below the plot, in as many columns as their full text allows (vega's
+  // headless text estimate is about 8 px per character at the legend's 10 px).
+  const longest = Math.max(0, ...labels.map((l) => l.length));
+  const below = longest > 22 || labels.length > 12;
+  const columns = Math.max(1, Math.min(4, Math.floor(width / (longest * 8 + 50))));
+  const legend = below
+    ? { title: null, orient: 'bottom' as const, direction: 'vertical' as const, columns, labelLimit: Math.floor(width / columns) - 40, symbolStrokeWidth: 2, symbolSize: 60 }
+    : { title: null, labelLimit: Math.max(60, Math.floor(width * 0.32)), symbolStrokeWidth: 2, symbolSize: 60, columns: 1 };
+  return {
+    color: { field, type: 'nominal' as const, sort: domain, scale: { domain, range: domain.map((_, i) => PALETTE[i % PALETTE.length]!) }, legend },
+    strokeDash: { field, type: 'nominal' as const, sort: domain, scale: { domain, range: domain.map((_, i) => DASHES[Math.floor(i / PALETTE.length) % DASHES.length]!) }, legend },
+    shape: { field, type: 'nominal' as const, sort: domain, scale: { domain, range: domain.map((_, i) => SHAPES[Math.floor(i / PALETTE.length) % SHAPES.length]!) }, legend },
+  };
+}
+
+/** Title that never runs off the canvas: limited to the figure width (vega ends it with "…"). */
+function titleOf(title: string, width: number): { text: string | string[]; limit: number; fontSize: number; anchor: 'start' } {
+  // Wrapped on word boundaries to what vega's estimate (about 10.4 px per character at 13 px) fits.
+  const perLine = Math.max(20, Math.floor((width - 24) / 10.4));
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of title.split(' ')) {
+    if (cur && (cur + ' ' + word).length > perLine) {
+      lines.push(cur);
+      cur = word;
+    } else cur = cur ? `${cur} ${word}` : word;
+  }
+  if (cur) lines.push(cur);
+  return { text: lines.length === 1 ? lines[0]! : lines, limit: width - 24, fontSize: 13, anchor: 'start' };
+}
+
+// ---------------------------------------------------------------------------------------------------
 // ROC
 
 export interface RocPlotCurve {
@@ -91,46 +144,72 @@ export interface RocPlotCurve {
   points: readonly { fpr: number; tpr: number }[];
 }
 
+export interface RocPlotOptions extends PlotSize {
+  diagonal?: boolean;
+  /**
+   * 'log' (default): FPR on a log axis, so the region below 5% — where detectors are used — is
+   * readable; FPR 0 is drawn at `fprFloor`. 'linear': the classic [0, 1] axis.
+   */
+  fprScale?: 'log' | 'linear';
+  /** Lowest FPR shown on the log axis (default: 1e-3, or lower to fit the smallest nonzero FPR). */
+  fprFloor?: number;
+}
+
 /**
- * ROC curves, one colour per curve (legend in the given order), axes fixed to [0, 1], with the chance
- * diagonal dashed in grey unless `diagonal: false`. Points are joined in the given order, so vertical
- * and diagonal (tie) segments are drawn as computed.
+ * ROC curves with one colour/dash/shape per curve (legend in the given order), the chance diagonal dashed
+ * in grey unless `diagonal: false`. Points are joined in the given order, so vertical and diagonal (tie)
+ * segments are drawn as computed. On the log axis FPR = 0 is placed at the floor, which the axis title says.
  */
-export async function rocPlot(curves: readonly RocPlotCurve[], title: string, opts: PlotSize & { diagonal?: boolean } = {}): Promise<string> {
+export async function rocPlot(curves: readonly RocPlotCurve[], title: string, opts: RocPlotOptions = {}): Promise<string> {
+  return renderVegaLite(rocSpec(curves, title, opts));
+}
+
+/** The Vega-Lite spec of rocPlot (also embedded, interactive, in the HTML report). */
+export function rocSpec(curves: readonly RocPlotCurve[], title: string, opts: RocPlotOptions = {}): TopLevelSpec {
   const labels = uniqueInOrder(curves.map((c) => c.label));
   if (labels.length !== curves.length) throw new RangeError('rocPlot: curve labels must be distinct');
-  const values = curves.flatMap((c) => c.points.map((p, i) => ({ label: c.label, fpr: p.fpr, tpr: p.tpr, i })));
-  const axis = { values: [0, 0.2, 0.4, 0.6, 0.8, 1] as number[], format: '.1f' };
+  const log = (opts.fprScale ?? 'log') === 'log';
+  const positive = curves.flatMap((c) => c.points.map((p) => p.fpr)).filter((f) => f > 0);
+  const smallest = positive.length > 0 ? Math.min(...positive) : 1e-3;
+  const floor = opts.fprFloor ?? Math.min(1e-3, 10 ** Math.floor(Math.log10(smallest)));
+  const place = (f: number): number => (log ? Math.max(f, floor) : f);
+  const values = curves.flatMap((c) => c.points.map((p, i) => ({ label: c.label, fpr: place(p.fpr), tpr: p.tpr, i })));
+  const { width } = sizeOf(opts);
   const layers: NonNullable<Extract<TopLevelSpec, { layer: unknown }>['layer']> = [];
   if (opts.diagonal !== false) {
+    // y = x, which is a curve on a log x axis: sample it.
+    const diag = log ? Array.from({ length: 41 }, (_, i) => floor * (1 / floor) ** (i / 40)).map((x) => ({ fpr: x, tpr: x })) : [{ fpr: 0, tpr: 0 }, { fpr: 1, tpr: 1 }];
     layers.push({
-      data: { values: [{ fpr: 0, tpr: 0 }, { fpr: 1, tpr: 1 }] },
+      data: { values: diag },
       mark: { type: 'line', strokeDash: [4, 4], color: '#999', strokeWidth: 1 },
-      encoding: {
-        x: { field: 'fpr', type: 'quantitative' },
-        y: { field: 'tpr', type: 'quantitative' },
-      },
+      encoding: { x: { field: 'fpr', type: 'quantitative' }, y: { field: 'tpr', type: 'quantitative' } },
     });
   }
+  const style = seriesEncoding('label', labels, width);
   layers.push({
     data: { values },
-    mark: { type: 'line', point: { size: 20 }, strokeWidth: 2 },
+    mark: { type: 'line', point: { size: 18, filled: true }, strokeWidth: 1.8 },
     encoding: {
       x: { field: 'fpr', type: 'quantitative' },
       y: { field: 'tpr', type: 'quantitative' },
       order: { field: 'i', type: 'quantitative' },
-      color: { field: 'label', type: 'nominal', title: null, sort: labels, scale: { domain: labels } },
+      ...style,
+      tooltip: [{ field: 'label', type: 'nominal' }, { field: 'fpr', type: 'quantitative', format: '.4f' }, { field: 'tpr', type: 'quantitative', format: '.4f' }],
     },
   });
+  const xTitle = log ? `FPR (normal traces, log scale; 0 at ${floor})` : 'FPR (normal traces)';
   const spec: TopLevelSpec = {
     ...frame(title, opts),
+    title: titleOf(title, width),
     encoding: {
-      x: { field: 'fpr', type: 'quantitative', title: 'False-positive rate', scale: { domain: [0, 1], nice: false }, axis },
-      y: { field: 'tpr', type: 'quantitative', title: 'Detection rate (TPR)', scale: { domain: [0, 1], nice: false }, axis },
+      x: log
+        ? { field: 'fpr', type: 'quantitative', title: xTitle, scale: { type: 'log', domain: [floor, 1], nice: false }, axis: { format: '~g' } }
+        : { field: 'fpr', type: 'quantitative', title: xTitle, scale: { domain: [0, 1], nice: false }, axis: { values: [0, 0.2, 0.4, 0.6, 0.8, 1], format: '.1f' } },
+      y: { field: 'tpr', type: 'quantitative', title: 'DR (attack traces)', scale: { domain: [0, 1], nice: false }, axis: { values: [0, 0.2, 0.4, 0.6, 0.8, 1], format: '.1f' } },
     },
     layer: layers,
   };
-  return renderVegaLite(spec);
+  return spec;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -140,16 +219,21 @@ export interface LinePoint {
   label: string;
   x: number;
   y: number;
+  /** Optional interval (e.g. a 95% CI), drawn as an error bar when both ends are given. */
+  low?: number | null;
+  high?: number | null;
 }
 
 export interface LineChartOptions extends PlotSize {
   title: string;
   xTitle: string;
   yTitle: string;
-  /** Long format: one row per (series, x). Series are coloured and listed in order of first appearance. */
+  /** Long format: one row per (series, x). Series are styled and listed in order of first appearance. */
   series: readonly LinePoint[];
   /** Logarithmic y axis; points with y ≤ 0 (or non-finite) cannot be placed and are dropped. */
   logY?: boolean;
+  /** Fixed y domain, e.g. [0, 1] for rates. */
+  yDomain?: [number, number];
   /**
    * 'quantitative' (default) spaces x by value; 'ordinal' gives evenly spaced categories (e.g. k ∈
    * {3, 6, 10, 20}) sorted by numeric value, so 10 never sorts before 3.
@@ -157,34 +241,58 @@ export interface LineChartOptions extends PlotSize {
   xType?: 'quantitative' | 'ordinal';
   /** Draw a point marker at every data point (default true). */
   points?: boolean;
+  /** Format of y axis labels (d3-format), e.g. '.0%' for rates. */
+  yFormat?: string;
 }
 
-/** Multi-series line chart: DR/FPR vs k, database size vs k, convergence (distinct windows vs traces). */
+/** Multi-series line chart: DR/FPR vs k (with CIs), database size vs k, convergence (distinct windows vs traces). */
 export async function lineChart(opts: LineChartOptions): Promise<string> {
+  return renderVegaLite(lineSpec(opts));
+}
+
+/** The Vega-Lite spec of lineChart. */
+export function lineSpec(opts: LineChartOptions): TopLevelSpec {
   const labels = uniqueInOrder(opts.series.map((p) => p.label));
   const rows = opts.series
     .filter((p) => !opts.logY || (Number.isFinite(p.y) && p.y > 0))
-    .map((p) => ({ label: p.label, x: p.x, y: p.y }))
+    .map((p) => ({ label: p.label, x: p.x, y: p.y, low: p.low ?? null, high: p.high ?? null }))
     .sort((a, b) => labels.indexOf(a.label) - labels.indexOf(b.label) || a.x - b.x);
   const xValues = [...new Set(rows.map((r) => r.x))].sort((a, b) => a - b);
   const ordinal = opts.xType === 'ordinal';
+  const { width } = sizeOf(opts);
+  const style = seriesEncoding('label', labels, width);
+  const yScale = { ...(opts.logY ? { type: 'log' as const } : {}), ...(opts.yDomain ? { domain: opts.yDomain, nice: false } : {}) };
+  const layers: NonNullable<Extract<TopLevelSpec, { layer: unknown }>['layer']> = [
+    {
+      mark: { type: 'line', point: opts.points !== false ? { filled: true, size: 30 } : false, strokeWidth: 1.8 },
+      encoding: {
+        y: { field: 'y', type: 'quantitative', title: opts.yTitle, scale: yScale, ...(opts.yFormat ? { axis: { format: opts.yFormat } } : {}) },
+        // Join points in ascending x within each series, independent of the input order.
+        order: { field: 'x', type: 'quantitative' },
+        ...(opts.points !== false ? style : { color: style.color, strokeDash: style.strokeDash }),
+        tooltip: [{ field: 'label', type: 'nominal' }, { field: 'x', type: 'quantitative' }, { field: 'y', type: 'quantitative', format: '.4~g' }],
+      },
+    },
+  ];
+  if (rows.some((r) => r.low !== null && r.high !== null)) {
+    layers.push({
+      transform: [{ filter: 'datum.low !== null && datum.high !== null' }],
+      mark: { type: 'rule', strokeWidth: 1.2 },
+      encoding: { y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color: style.color },
+    });
+  }
   const spec: TopLevelSpec = {
     ...frame(opts.title, opts),
+    title: titleOf(opts.title, width),
     data: { values: rows },
-    mark: { type: 'line', point: opts.points !== false, strokeWidth: 2 },
     encoding: {
       x: ordinal
         ? { field: 'x', type: 'ordinal', title: opts.xTitle, sort: xValues, axis: { labelAngle: 0 } }
         : { field: 'x', type: 'quantitative', title: opts.xTitle },
-      y: opts.logY
-        ? { field: 'y', type: 'quantitative', title: opts.yTitle, scale: { type: 'log' } }
-        : { field: 'y', type: 'quantitative', title: opts.yTitle },
-      // Join points in ascending x within each series, independent of the input order.
-      order: { field: 'x', type: 'quantitative' },
-      color: { field: 'label', type: 'nominal', title: null, sort: labels, scale: { domain: labels } },
     },
+    layer: layers,
   };
-  return renderVegaLite(spec);
+  return spec;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -3,15 +3,20 @@
 // provenance.json (resolved config, data checksums, commit, Node version, date).
 
 import { execFileSync } from 'node:child_process';
+import { STIDEBENCH_VERSION } from '../version.js';
 import { intrusionRows } from '../eval/cell.js';
 import { analyseCell, thin, type FrameAnalysis } from '../eval/analysis.js';
 import { experimentFigures, pngCopies } from './figures.js';
 import { mismatchSummary } from '../eval/metrics.js';
 import { cellPoints, type ExperimentResult } from '../experiments/run.js';
 import { minAlarmLfc, policyLabel, type ThresholdPolicy } from '../eval/threshold.js';
-import { THROUGHPUT_POINTER, throughputMarkdown, timingsDocument } from './throughput.js';
 import { alarmsTsv, measureGroupRows, programAverageSection, scoreAnalyses, scoreSections, scoresCsv } from './score-tables.js';
 import { csvTable, formatNumber, formatPercent, markdownTable, stableJson, type Cell as TableCell } from './tables.js';
+import { SCHEMA_VERSION, parseMetrics, type MetricsDocument } from './metrics-schema.js';
+import { familiesOf, familyTable, headlineChoice, headlineTable, windowSizeTable, type HeadlineChoice, type PaperTable, type RateValue } from './paper-tables.js';
+import { toMarkdown } from './export.js';
+import { summaryWarnings } from './warnings.js';
+import { htmlReport } from './html.js';
 
 export function analyses(r: ExperimentResult): FrameAnalysis[][] {
   const a = r.experiment.analysis;
@@ -19,8 +24,9 @@ export function analyses(r: ExperimentResult): FrameAnalysis[][] {
   return r.cells.map((c) => analyseCell(c, { targetFprs: a.targetFpr, bootstrap: a.bootstrap, seed: a.seed }));
 }
 
-export function metricsDocument(r: ExperimentResult, an: FrameAnalysis[][] = analyses(r), sa = scoreAnalyses(r)): unknown {
+export function metricsDocument(r: ExperimentResult, an: FrameAnalysis[][] = analyses(r), sa = scoreAnalyses(r)): MetricsDocument {
   return {
+    schemaVersion: SCHEMA_VERSION,
     experiment: r.experiment.name,
     datasets: r.datasets.map(({ warnings: _w, ...d }) => d),
     cells: r.cells.map((c, i) => ({
@@ -39,7 +45,7 @@ export function metricsDocument(r: ExperimentResult, an: FrameAnalysis[][] = ana
     ...(measureGroupRows(r).length > 0 ? { measureGroups: measureGroupRows(r) } : {}),
     ...(r.experiment.report?.groups ? { groups: groupRows(r, r.experiment.report.groups, headlinePolicy(r).frameIndex, headlinePolicy(r).policy) } : {}),
     ...(r.convergence.length > 0 ? { convergence: r.convergence.map((cv) => ({ ...cv, points: thin(cv.points, 400) })) } : {}),
-  };
+  } as unknown as MetricsDocument;
 }
 
 const CSV_HEADERS = [
@@ -69,16 +75,31 @@ export function metricsCsv(r: ExperimentResult): string {
 }
 
 export function headlinePolicy(r: ExperimentResult): { frameIndex: number; policy: ThresholdPolicy } {
-  const h = r.experiment.headline;
-  const frames = r.experiment.frames;
-  const frameIndex = h ? Math.max(0, frames.indexOf(h.frame)) : 0;
-  let policy = r.policies[0]!;
-  if (h?.count !== undefined) policy = { kind: 'count', value: h.count };
-  else if (h?.ratio !== undefined) policy = { kind: 'ratio', value: h.ratio };
-  return { frameIndex, policy };
+  const c = headlineChoice(r.experiment);
+  return { frameIndex: c.frameIndex, policy: c.policy };
 }
 
-export function summaryMarkdown(r: ExperimentResult, command: string, an: FrameAnalysis[][] = analyses(r), figures: { file: string; title: string }[] = []): string {
+/** How to read the headline, computed from its own numbers. */
+function howToRead(t: PaperTable): string | null {
+  const rows = t.rows.filter((x) => (x.fpr as RateValue | null)?.n);
+  if (rows.length === 0) return null;
+  const range = (key: string): string => {
+    const ns = [...new Set(rows.map((x) => (x[key] as RateValue).n))].sort((a, b) => a - b);
+    return ns.length === 1 ? formatNumber(ns[0]!) : `${formatNumber(ns[0]!)} to ${formatNumber(ns.at(-1)!)} (per dataset)`;
+  };
+  const fewest = Math.min(...rows.map((x) => (x.fpr as RateValue).n));
+  const first = rows[0]!;
+  const fpr = first.fpr as RateValue;
+  const span = (v: RateValue): string => (v.low === null || v.high === null ? 'n/a' : `${formatPercent(v.low, v.digits)}–${formatPercent(v.high, v.digits)}`);
+  return (
+    `How to read it: each FPR rests on ${range('fpr')} normal test traces and each DR on ${range('dr')} attack traces; ` +
+    `with ${formatNumber(fewest)} normal traces one false positive moves the FPR by ${formatPercent(1 / fewest, 2)}. ` +
+    `The bracket is the 95% interval (first row: FPR ${span(fpr)}, DR ${span(first.dr as RateValue)}); rows whose intervals overlap ` +
+    'are not shown to differ by this data. The intrusion column counts intrusions, not traces, and can read 100% while most attack traces stay silent.'
+  );
+}
+
+export function summaryMarkdown(r: ExperimentResult, command: string, an: FrameAnalysis[][] = analyses(r), figures: { file: string; title: string }[] = [], doc: MetricsDocument = metricsDocument(r, an)): string {
   const exp = r.experiment;
   const out: string[] = [];
   out.push(`# ${exp.name}`, '');
@@ -96,41 +117,29 @@ export function summaryMarkdown(r: ExperimentResult, command: string, an: FrameA
   for (const d of r.datasets) {
     for (const f of d.splitFiles ?? []) out.push(`Split of ${f.dataset}: file list \`${f.name}\` (sha256 ${f.sha256}); ${f.unlisted} normal traces not listed are left out.`, '');
   }
-  const { frameIndex, policy } = headlinePolicy(r);
-  const frame = exp.frames[frameIndex]!;
-  out.push(`## Headline: frame ${frame}, threshold ${policyLabel(policy)} (alarm at LFC >= ${minAlarmLfc(policy, frame)})`, '');
-  out.push(
-    'DR = attack traces with at least one alarm / attack traces; intrusion DR = intrusions (attack files or folders) with an alarm; ' +
-      'FPR = normal test traces with an alarm / normal test traces; decision FPR = alarming windows / windows of normal test traces (Warrender 1999); ' +
-      'mismatch = mismatching windows / windows, pooled.',
-    '',
-  );
-  const rows: TableCell[][] = [];
-  for (const c of r.cells) {
-    const p = cellPoints(c, [policy])[frameIndex];
-    if (!p) continue;
-    rows.push([
-      c.dataset, c.detector, c.k, formatNumber(c.dbSize), formatPercent(p.detectionRate), `${p.detectedIntrusions}/${p.intrusions}`,
-      formatPercent(p.falsePositiveRate, 2), formatPercent(p.decisionFalsePositiveRate, 3),
-      formatPercent(mismatchSummary(c.normal).pooledRate, 2), formatPercent(mismatchSummary(c.attack).pooledRate, 2),
-    ]);
+  const choice = headlineChoice(exp);
+  const { frameIndex, policy } = choice;
+  const frame = choice.frame;
+  const headline = headlineTable(doc, choice);
+  out.push(`## ${headline.title}`, '');
+  out.push(headline.caption, '');
+  out.push(toMarkdown(headline), '');
+  const read = howToRead(headline);
+  if (read) out.push(read, '');
+  const warnings = summaryWarnings(doc, choice, r.notes);
+  if (warnings.length > 0) {
+    out.push('## Warnings', '');
+    for (const w of warnings) out.push(`- ${w}`);
+    out.push('');
   }
-  out.push(markdownTable(['dataset', 'detector', 'k', 'DB size', 'DR', 'intrusions detected', 'FPR', 'decision FPR', 'mismatch normal', 'mismatch attack'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']), '');
 
-  const families = [...new Set(r.cells.flatMap((c) => c.attack.map((s) => s.meta.family ?? '(none)')))].sort();
-  if (families.length > 1) {
-    out.push('## Detection rate per attack family (headline operating point)', '');
-    const frows: TableCell[][] = [];
-    for (const c of r.cells) {
-      const p = cellPoints(c, [policy])[frameIndex];
-      if (!p) continue;
-      frows.push([c.dataset, c.detector, c.k, ...families.map((f) => (p.families[f] ? `${formatPercent(p.families[f]!.rate)} (${p.families[f]!.detected}/${p.families[f]!.traces})` : ''))]);
-    }
-    out.push(markdownTable(['dataset', 'detector', 'k', ...families], frows), '');
+  if (familiesOf(doc).length > 1) {
+    const ft = familyTable(doc, choice);
+    out.push(`## ${ft.title}`, '', ft.caption, '', toMarkdown(ft), '');
   }
 
   out.push(...programAverageSection(r, frameIndex, policy));
-  if (r.experiment.analysis) out.push(...analysisSections(r, an, frameIndex, policy));
+  if (r.experiment.analysis) out.push(...analysisSections(r, doc, choice));
   out.push(...scoreSections(r, scoreAnalyses(r)));
   for (const f of figures) out.push(`![${f.title}](${f.file})`, '');
 
@@ -170,11 +179,11 @@ export function summaryMarkdown(r: ExperimentResult, command: string, an: FrameA
       });
     }
   }
-  const warnings = r.datasets.flatMap((d) => d.warnings.map((w) => `${d.label}: ${w}`));
-  if (warnings.length > 0) {
+  const dataWarnings = r.datasets.flatMap((d) => d.warnings.map((w) => `${d.label}: ${w}`));
+  if (dataWarnings.length > 0) {
     out.push('## Data warnings', '');
-    for (const w of warnings.slice(0, 20)) out.push(`- ${w}`);
-    if (warnings.length > 20) out.push(`- … and ${warnings.length - 20} more`);
+    for (const w of dataWarnings.slice(0, 20)) out.push(`- ${w}`);
+    if (dataWarnings.length > 20) out.push(`- … and ${dataWarnings.length - 20} more`);
     out.push('');
   }
   return out.join('\n');
@@ -238,38 +247,15 @@ function groupSection(r: ExperimentResult, groups: { pattern: string; name: stri
   ];
 }
 
-function ci(c: { low: number; high: number } | null): string {
-  return c ? ` [${formatPercent(c.low)}, ${formatPercent(c.high)}]` : '';
-}
-
-function analysisSections(r: ExperimentResult, an: FrameAnalysis[][], frameIndex: number, policy: ThresholdPolicy): string[] {
+function analysisSections(r: ExperimentResult, doc: MetricsDocument, choice: HeadlineChoice): string[] {
   const out: string[] = [];
   const a = r.experiment.analysis!;
-  const frame = r.experiment.frames[frameIndex]!;
-  out.push(`## Window-size comparison (frame ${frame})`, '');
-  out.push(
-    `Score of a trace = its max LFC. AUC = area under the trace-level ROC over all thresholds (ties counted half). ` +
-      `DR@α: the threshold is the smallest count threshold whose false-positive rate on the **calibration** normal traces is at most α ` +
-      `(calibration traces are never test traces); DR and the realised test FPR at that threshold are shown with seeded bootstrap 95% CIs ` +
-      `(${a.bootstrap} resamples). Delay = mean windows from trace start to first alarm over detected attacks at the headline threshold (${policyLabel(policy)}).`,
-    '',
-  );
-  const headers = ['dataset', 'detector', 'k', 'DB size', 'DB bytes', 'AUC'];
-  for (const t of a.targetFpr) headers.push(`DR@${formatPercent(t, 0)} FPR`, `test FPR (t)`);
-  headers.push('mismatch normal', 'mismatch attack', 'delay');
-  const rows: TableCell[][] = r.cells.map((c, i) => {
-    const f = an[i]![frameIndex]!;
-    const p = cellPoints(c, [policy])[frameIndex];
-    const row: TableCell[] = [c.dataset, c.detector, c.k, formatNumber(c.dbSize), formatNumber(c.dbBytes), f.auc === null ? 'n/a' : f.auc.toFixed(4)];
-    for (const t of a.targetFpr) {
-      const cp = f.calibrated.find((x) => x.targetFpr === t);
-      if (!cp) row.push('n/a (no calibration traces)', '');
-      else row.push(`${formatPercent(cp.detectionRate)}${ci(cp.detectionCI)}`, `${formatPercent(cp.testFpr, 2)}${ci(cp.fprCI)} (t=${cp.threshold ?? '∞'})`);
-    }
-    row.push(formatPercent(mismatchSummary(c.normal).pooledRate, 2), formatPercent(mismatchSummary(c.attack).pooledRate, 2), p?.meanDetectionDelayWindows == null ? 'n/a' : p.meanDetectionDelayWindows.toFixed(1));
-    return row;
-  });
-  out.push(markdownTable(headers, rows), '');
+  const t = windowSizeTable(doc, choice, a.targetFpr);
+  if (t) {
+    out.push(`## ${t.title}`, '');
+    out.push(`${t.caption} ${a.bootstrap} bootstrap resamples.`, '');
+    out.push(toMarkdown(t), '');
+  }
   if (r.convergence.length > 0) {
     out.push('### Training convergence', '');
     out.push('Distinct windows after all training traces, and the first trace count after which 10 more traces add no window (null: never).', '');
@@ -286,11 +272,23 @@ export function gitCommit(): string | null {
   }
 }
 
-export function provenanceDocument(r: ExperimentResult, file: string, dataDir: string): unknown {
+/**
+ * provenance.json: what a reader needs to rerun the experiment on the same data — the file, the resolved
+ * configuration and the checksums of the data. Identical inputs give an identical file, so a rerun never
+ * dirties a checkout; where, when and with which commit it ran goes to run.json (ignored by git).
+ */
+export function provenanceDocument(r: ExperimentResult, file: string): unknown {
   return {
     experimentFile: file,
     resolvedConfig: r.experiment,
     datasets: r.datasets.map((d) => ({ name: d.name, manifest: d.manifest, checksum: d.checksum, files: d.files, ...(d.splitFiles ? { splitFiles: d.splitFiles } : {}) })),
+    stidebench: STIDEBENCH_VERSION,
+  };
+}
+
+/** run.json: the circumstances of this run (date, commit, machine, data folder); never compared. */
+export function runDocument(dataDir: string): unknown {
+  return {
     dataDir,
     gitCommit: gitCommit(),
     node: process.version,
@@ -299,22 +297,38 @@ export function provenanceDocument(r: ExperimentResult, file: string, dataDir: s
   };
 }
 
-export async function resultFiles(r: ExperimentResult, file: string, dataDir: string, command: string): Promise<Record<string, string | Buffer>> {
+export async function resultFiles(r: ExperimentResult, file: string, dataDir: string, command: string, opts: { png?: boolean; rocScale?: 'log' | 'linear'; outDir?: string } = {}): Promise<Record<string, string | Buffer>> {
+  const outDir = opts.outDir ?? `results/${r.experiment.name}`;
   const an = analyses(r);
   const sa = scoreAnalyses(r);
-  const figs = r.experiment.analysis?.plots ? await experimentFigures(r, an, headlinePolicy(r)) : [];
+  const metricsJson = stableJson(metricsDocument(r, an, sa));
+  // Tables and plots are drawn from metrics.json as written (checked against its schema), so the summary,
+  // `stidebench report` and the HTML report print the same numbers.
+  const doc = parseMetrics(metricsJson, 'metrics.json');
+  const choice = headlineChoice(r.experiment);
+  const plotsWanted = r.experiment.analysis?.plots ?? true;
+  const figs = plotsWanted ? await experimentFigures(doc, choice, { targetFprs: r.experiment.analysis?.targetFpr ?? [], rocScale: opts.rocScale }) : [];
   const files: Record<string, string | Buffer> = {
-    'metrics.json': stableJson(metricsDocument(r, an, sa)),
+    'metrics.json': metricsJson,
     'metrics.csv': metricsCsv(r),
-    'summary.md': summaryMarkdown(r, command, an, figs) + THROUGHPUT_POINTER,
-    'provenance.json': stableJson(provenanceDocument(r, file, dataDir)),
-    // Run-dependent (clocks, load): beside the deterministic documents, never inside them.
-    'timings.json': timingsDocument(r),
-    'throughput.md': throughputMarkdown(r),
+    'summary.md': summaryMarkdown(r, command, an, figs, doc),
+    'provenance.json': stableJson(provenanceDocument(r, file)),
+    'run.json': stableJson(runDocument(dataDir)),
   };
   if (r.scores.length > 0) files['scores.csv'] = scoresCsv(r, sa);
   if (r.experiment.analysis?.alarmExport) files['alarms.tsv'] = alarmsTsv(r, sa);
   for (const f of figs) files[f.file] = f.svg;
-  if (r.experiment.analysis?.png) Object.assign(files, await pngCopies(figs));
+  if (r.experiment.analysis?.png || opts.png) Object.assign(files, await pngCopies(figs));
+  // The interactive report (git-ignored: it carries run.json's date and inlines vega).
+  files['index.html'] = await htmlReport({
+    dir: outDir,
+    doc,
+    config: r.experiment,
+    provenance: JSON.parse(String(files['provenance.json'])) as Record<string, unknown>,
+    timings: undefined,
+    run: JSON.parse(String(files['run.json'])) as Record<string, unknown>,
+    notes: r.notes,
+    choice,
+  });
   return files;
 }

@@ -1,7 +1,7 @@
 // Tests for src/eval/bootstrap.ts and src/eval/random.ts: seeded determinism, interval sanity, Wilson.
 
 import { describe, expect, it } from 'vitest';
-import { bootstrapCI, bootstrapProportionCI, wilsonCI } from '../../src/eval/bootstrap.js';
+import { bootstrapCI, bootstrapProportionCI, normalQuantile, wilsonCI } from '../../src/eval/bootstrap.js';
 import { mulberry32, randomInt, seededSample, seededShuffle } from '../../src/eval/random.js';
 
 const mean = (xs: Float64Array): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -127,6 +127,29 @@ describe('wilsonCI', () => {
     expect(w.estimate).toBe(0.8);
     expect(w.low).toBeCloseTo(0.4902, 3);
     expect(w.high).toBeCloseTo(0.9433, 3);
+  });
+
+  it('matches Newcombe (1998), Statistics in Medicine 17:857, Table I, method 3 (score interval)', () => {
+    // x/n, then the published 95% limits to 4 decimals.
+    const published: [number, number, number, number][] = [
+      [81, 263, 0.2553, 0.3662],
+      [15, 148, 0.0624, 0.1605],
+      [0, 20, 0, 0.1611],
+      [1, 29, 0.0061, 0.1718],
+    ];
+    for (const [x, n, low, high] of published) {
+      const w = wilsonCI(x, n);
+      // Published to 4 decimals: within half a unit of the last digit (plus float noise).
+      expect(Math.abs(w.low - low), `${x}/${n} low ${w.low}`).toBeLessThanOrEqual(0.00005 + 1e-12);
+      expect(Math.abs(w.high - high), `${x}/${n} high ${w.high}`).toBeLessThanOrEqual(0.00005 + 1e-12);
+    }
+  });
+
+  it('uses an accurate normal quantile (z for 95% is 1.959964, for 99% 2.575829)', () => {
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 6);
+    expect(normalQuantile(0.995)).toBeCloseTo(2.575829, 6);
+    expect(normalQuantile(0.5)).toBe(0);
+    expect(normalQuantile(0.001)).toBeCloseTo(-3.090232, 6);
   });
 
   it('stays informative at 0/n and n/n', () => {

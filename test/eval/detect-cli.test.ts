@@ -75,8 +75,6 @@ describe('stidebench detect', () => {
   it('fails with one line and exit 1 on bad input', () => {
     const cases: [string[], RegExp][] = [
       [['--train', '/nonexistent/x', '--test', test[0]!], /\/nonexistent\/x: no such file or folder/],
-      [['--train', ...train, '--test', test[0]!, '-k', '0'], /option -k is out of range .*an integer from 1 to 64/],
-      [['--train', ...train, '--test', test[0]!, '--ratio', '1.5'], /option --ratio is out of range .*\[0, 1\)/],
       [['--train', join(ROOT, 'test', 'fixtures', 'traces', 'unm', 'big.int.gz'), '--test', join(ROOT, 'package.json'), '--test-label', 'attack', '--format', 'unm'], /package\.json:1: .*expected/],
       [['--train', ...train, '--test', test[0]!, '--detector', 'nosuch'], /unknown detector kind "nosuch"; expected stide\|xenids\|tstide\|lookahead\|hamming/],
       [['--train', ...train, '--test', test[0]!, '--detector', 'hamming', '--param', 'minDistance=9'], /minDistance = 9; expected an integer in 1\.\.k = 1\.\.6/],
@@ -89,5 +87,39 @@ describe('stidebench detect', () => {
       expect(out.stderr).toMatch(re);
       expect(out.stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+
+  it('usage errors (option values) exit 2 with the message and a hint', () => {
+    const cases: [string[], RegExp][] = [
+      [['--train', ...train, '--test', test[0]!, '-k', '0'], /option -k is out of range .*an integer from 1 to 64/],
+      [['--train', ...train, '--test', test[0]!, '--k', 'x'], /option -k must be a decimal integer/],
+      [['--train', ...train, '--test', test[0]!, '--ratio', '1.5'], /option --ratio is out of range .*\[0, 1\)/],
+      [['--train', ...train, '--test', test[0]!, '--threshold', '3', '--ratio', '0.1'], /give --threshold or --ratio, not both/],
+      [['--train', ...train], /required option '--test <paths...>' not specified/],
+    ];
+    for (const [args, re] of cases) {
+      const out = spawnSync('node', [CLI, 'detect', ...args], { encoding: 'utf8' });
+      expect(out.status, out.stderr).toBe(2);
+      expect(out.stderr).toMatch(re);
+      expect(out.stderr).not.toMatch(/at .*\.js:\d+/);
+    }
+  });
+
+  it('ends with a summary line: traces, alarms, DR and FPR with Wilson intervals when labelled', () => {
+    const out = spawnSync('node', [CLI, 'detect', '--train', ...train, '--test', ...test, '--test-label', 'attack'], { encoding: 'utf8' });
+    expect(out.status, out.stderr).toBe(0);
+    const json = JSON.parse(spawnSync('node', [CLI, 'detect', '--train', ...train, '--test', ...test, '--test-label', 'attack', '--json'], { encoding: 'utf8' }).stdout);
+    const traces = json.traces as { alarmed: boolean; label: string }[];
+    const n = traces.length;
+    const alarmed = traces.filter((t) => t.alarmed).length;
+    const attack = traces.filter((t) => t.label === 'attack');
+    const normal = traces.filter((t) => t.label === 'normal');
+    expect(attack.length).toBeGreaterThan(0);
+    const hit = attack.filter((t) => t.alarmed).length;
+    expect(json.summary).toMatchObject({ traces: n, alarmed, attack: attack.length, normal: normal.length });
+    expect(json.summary.detection).toMatchObject({ detected: hit, of: attack.length });
+    if (normal.length > 0) expect(json.summary.falsePositives).toMatchObject({ alarmed: normal.filter((t) => t.alarmed).length, of: normal.length });
+    const last = out.stdout.trim().split('\n').at(-1)!;
+    expect(last).toMatch(new RegExp(`^summary: ${n} traces \\(${normal.length} normal, ${attack.length} attack.*\\), ${alarmed} alarmed; DR ${hit}/${attack.length} \\d+\\.\\d% \\[\\d+\\.\\d%, \\d+\\.\\d%\\]`));
   });
 });

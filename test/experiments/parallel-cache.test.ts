@@ -85,6 +85,6 @@ describe('parallel and cached runs', () => {
     const m = /cache: (\d+) cells reused, (\d+) computed/.exec(resumed.stderr)!;
     expect(Number(m[1])).toBeGreaterThanOrEqual(4);
     expect(Number(m[1]) + Number(m[2])).toBe(24);
-    expect(readdirSync(join(out, 'par')).sort()).toEqual(['metrics.csv', 'metrics.json', 'provenance.json', 'summary.md', 'throughput.md', 'timings.json']);
+    expect(readdirSync(join(out, 'par')).sort()).toEqual(['index.html', 'metrics.csv', 'metrics.json', 'provenance.json', 'run.json', 'summary.md', 'throughput.md', 'timings.json']);
   });
 });

@@ -86,11 +86,15 @@ describe('stidebench run (CLI)', () => {
     expect(warnings.filter((l) => !l.startsWith('stidebench: warning: '))).toEqual([]);
     expect(new Set(warnings).size).toBe(warnings.length);
     expect(ok.status).toBe(0);
-    expect(readdirSync(join(tmp, 'tiny')).sort()).toEqual(['metrics.csv', 'metrics.json', 'plots', 'provenance.json', 'summary.md', 'throughput.md', 'timings.json']);
+    expect(readdirSync(join(tmp, 'tiny')).sort()).toEqual(['index.html', 'metrics.csv', 'metrics.json', 'plots', 'provenance.json', 'run.json', 'summary.md', 'throughput.md', 'timings.json']);
     const first = readFileSync(join(tmp, 'tiny', 'metrics.json'));
+    const firstProvenance = readFileSync(join(tmp, 'tiny', 'provenance.json'));
     const again = spawnSync('node', [CLI, 'run', f, '--out', tmp, '--quiet'], { encoding: 'utf8' });
     expect(again.status).toBe(0);
     expect(readFileSync(join(tmp, 'tiny', 'metrics.json')).equals(first)).toBe(true);
+    // provenance.json carries no date, commit or path, so a rerun leaves a checkout clean; run.json has them.
+    expect(readFileSync(join(tmp, 'tiny', 'provenance.json')).equals(firstProvenance)).toBe(true);
+    expect(Object.keys(JSON.parse(readFileSync(join(tmp, 'tiny', 'run.json'), 'utf8'))).sort()).toEqual(['dataDir', 'date', 'gitCommit', 'node', 'platform']);
     expect(readdirSync(tmp).filter((n) => n.includes('.tmp-'))).toEqual([]);
 
     writeFileSync(f, QUICK.replace('frames: [10]', 'frames: [0]'));

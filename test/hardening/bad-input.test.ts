@@ -31,6 +31,13 @@ function cliBig(args: string[]): { status: number | null; stdout: string; stderr
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** A usage error: exit 2, the message on the first line (then commander's or our help hint), no "internal error". */
+function expectUsage(r: ReturnType<typeof cli>, re: RegExp): void {
+  expect(r.status, r.stderr).toBe(2);
+  expect(r.stderr).not.toMatch(/internal error| {4}at /);
+  expect(r.stderr.trim().split('\n')[0]).toMatch(re);
+}
+
 /** One line on stderr, exit 1, no "internal error", matching `re`. */
 function expectLocated(r: ReturnType<typeof cli>, re: RegExp): void {
   expect(r.status, r.stderr).toBe(1);
@@ -108,12 +115,12 @@ describe('experiment files: YAML and numbers', () => {
 
   it('CLI integers are decimal and bounded, refused at once', () => {
     const r = cli(['train', '-k', '99999999999999999999', '--data', 'one.int', '-o', 'm.model']);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2); // a usage error
     expect(r.stderr).toMatch(/k must be a decimal integer from 1 to 64/);
     expect(r.ms).toBeLessThan(20_000);
-    expectLocated(cli(['detect', '-k', '0x6', '--train', 'one.int', '--test', 'one.int']), /option -k must be a decimal integer \(found "0x6"\)/);
-    expectLocated(cli(['detect', '--frame', '20', '--threshold', '21', '--train', 'one.int', '--test', 'one.int']), /--threshold is out of range/);
-    expectLocated(cli(['detect', '--ratio', '', '--train', 'one.int', '--test', 'one.int']), /--ratio must be a decimal number/);
+    expectUsage(cli(['detect', '-k', '0x6', '--train', 'one.int', '--test', 'one.int']), /option -k must be a decimal integer \(found "0x6"\)/);
+    expectUsage(cli(['detect', '--frame', '20', '--threshold', '21', '--train', 'one.int', '--test', 'one.int']), /--threshold is out of range/);
+    expectUsage(cli(['detect', '--ratio', '', '--train', 'one.int', '--test', 'one.int']), /--ratio must be a decimal number/);
   });
 });
 

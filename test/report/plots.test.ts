@@ -36,12 +36,16 @@ const lineInput = {
 };
 
 describe('rocPlot', () => {
-  it('renders a valid SVG with axis titles, title and legend, at the requested size', async () => {
+  it('renders a valid SVG with axis titles (with units), title and legend, about the requested size', async () => {
     const svg = await rocPlot([{ label: 'stide k=6', points: roc.points }], 'ROC: stide & friends', { width: 500, height: 400 });
     expectSvg(svg);
-    expect(svg).toContain('width="500" height="400"');
-    expect(svg).toContain('>False-positive rate</text>');
-    expect(svg).toContain('>Detection rate (TPR)</text>');
+    // The size is the plot area plus axes, title and legend as laid out by vega (never clipped).
+    const w = Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)![1]);
+    const h = Number(/<svg[^>]*\sheight="([\d.]+)"/.exec(svg)![1]);
+    expect(Math.abs(w - 500)).toBeLessThan(120);
+    expect(Math.abs(h - 400)).toBeLessThan(120);
+    expect(svg).toContain('>FPR (normal traces, log scale; 0 at 0.001)</text>');
+    expect(svg).toContain('>DR (attack traces)</text>');
     expect(svg).toContain('ROC: stide &amp; friends');
     expect(svg).toContain('>stide k=6</text>');
   });
@@ -152,8 +156,9 @@ describe('svgToPng', async () => {
   it.skipIf(!available)('rasterizes a chart to PNG', async () => {
     const png = await svgToPng(await rocPlot([{ label: 'a', points: roc.points }], 'ROC', { width: 300, height: 200 }), { scale: 1 });
     expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-    expect(png.readUInt32BE(16)).toBe(300); // IHDR width
-    expect(png.readUInt32BE(20)).toBe(200); // IHDR height
+    const svg = await rocPlot([{ label: 'a', points: roc.points }], 'ROC', { width: 300, height: 200 });
+    expect(png.readUInt32BE(16)).toBe(Math.round(Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)![1]))); // IHDR width
+    expect(png.readUInt32BE(20)).toBe(Math.round(Number(/<svg[^>]*\sheight="([\d.]+)"/.exec(svg)![1]))); // IHDR height
   });
 });
 
