@@ -10,6 +10,7 @@ import { experimentFigures, pngCopies } from './figures.js';
 import { mismatchSummary } from '../eval/metrics.js';
 import { cellPoints, type ExperimentResult } from '../experiments/run.js';
 import { minAlarmLfc, policyLabel, type ThresholdPolicy } from '../eval/threshold.js';
+import { THROUGHPUT_POINTER, throughputMarkdown, timingsDocument } from './throughput.js';
 import { alarmsTsv, measureGroupRows, programAverageSection, scoreAnalyses, scoreSections, scoresCsv } from './score-tables.js';
 import { csvTable, formatNumber, formatPercent, markdownTable, stableJson, type Cell as TableCell } from './tables.js';
 import { SCHEMA_VERSION, parseMetrics, type MetricsDocument } from './metrics-schema.js';
@@ -311,9 +312,12 @@ export async function resultFiles(r: ExperimentResult, file: string, dataDir: st
   const files: Record<string, string | Buffer> = {
     'metrics.json': metricsJson,
     'metrics.csv': metricsCsv(r),
-    'summary.md': summaryMarkdown(r, command, an, figs, doc),
+    'summary.md': summaryMarkdown(r, command, an, figs, doc) + THROUGHPUT_POINTER,
     'provenance.json': stableJson(provenanceDocument(r, file)),
     'run.json': stableJson(runDocument(dataDir)),
+    // Run-dependent (clocks, load): beside the deterministic documents, never inside them.
+    'timings.json': timingsDocument(r),
+    'throughput.md': throughputMarkdown(r),
   };
   if (r.scores.length > 0) files['scores.csv'] = scoresCsv(r, sa);
   if (r.experiment.analysis?.alarmExport) files['alarms.tsv'] = alarmsTsv(r, sa);
