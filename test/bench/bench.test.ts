@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { detectorKinds, namesNeeded, trainModel } from '../../src/detectors/registry.js';
-import { InputError } from '../../src/errors.js';
+import { InputError, UsageError } from '../../src/errors.js';
 import {
   benchThroughput,
   defaultSpec,
@@ -185,12 +185,12 @@ describe('bench command', () => {
     expect(report.reading!.zcat === null || report.reading!.zcat.samples >= 2).toBe(true);
   });
 
-  it('parses -k lists and rejects unknown detectors, clocks and reading modes with an InputError', () => {
+  it('parses -k lists and rejects unknown detectors, clocks and reading modes with an InputError (a bad -k is a usage error)', () => {
     const base = { dataset: 'x', k: ['6'], time: '5', minSamples: '2', clock: 'wall', reading: 'dataset', seed: '1' };
     expect(() => parseBenchOptions({ ...base, detector: ['nope'] })).toThrow(InputError);
     expect(() => parseBenchOptions({ ...base, clock: 'sundial' })).toThrow(InputError);
     expect(() => parseBenchOptions({ ...base, reading: 'all' })).toThrow(InputError);
-    expect(() => parseBenchOptions({ ...base, k: ['0'] })).toThrow(InputError);
+    expect(() => parseBenchOptions({ ...base, k: ['0'] })).toThrow(UsageError);
     expect(parseBenchOptions(base).detectors).toEqual(detectorKinds());
     expect(parseBenchOptions({ ...base, k: ['4,6', '8', '6'] }).ks).toEqual([4, 6, 8]);
   });
