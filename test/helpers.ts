@@ -1,5 +1,6 @@
-// Small helpers shared by tests: build encoded traces from syscall names.
+// Small helpers shared by tests: build encoded traces from syscall names; collect what a command writes.
 
+import { Writable } from 'node:stream';
 import { Alphabet } from '../src/traces/alphabet.js';
 import type { Trace, Label } from '../src/traces/trace.js';
 
@@ -28,4 +29,18 @@ export function randomCalls(n: number, m: number, seed: number): Int32Array {
     out[i] = ((t ^ (t >>> 14)) >>> 0) % m;
   }
   return out;
+}
+
+/** A Writable that keeps everything written to it, as text (watch's reports in the live tests). */
+export function collectOutput(): { out: Writable; text: () => string } {
+  let buf = '';
+  return {
+    out: new Writable({
+      write(c, _e, cb) {
+        buf += String(c);
+        cb();
+      },
+    }),
+    text: () => buf,
+  };
 }

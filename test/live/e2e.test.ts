@@ -9,12 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ratioThreshold } from '../../src/eval/threshold.js';
 import { loadModel, saveModel, trainFromFiles, type SavedModel } from '../../src/live/model-file.js';
 import { record } from '../../src/live/record.js';
 import { watch, type WatchResult } from '../../src/live/watch.js';
+import { collectOutput } from '../helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'stidebench-e2e-'));
@@ -35,21 +35,8 @@ function makeTree(i: number): string {
 const tarArgs = (i: number, out: string): string[] => ['tar', '-czf', join(dir, out), '-C', dir, makeTree(i)];
 const SHELL_ESCAPE = ['--checkpoint=1', '--checkpoint-action=exec=/bin/sh -c id'];
 
-function collect(): { out: Writable; text: () => string } {
-  let buf = '';
-  return {
-    out: new Writable({
-      write(c, _e, cb) {
-        buf += String(c);
-        cb();
-      },
-    }),
-    text: () => buf,
-  };
-}
-
 async function watchCommand(argv: string[], onAlarm: 'report' | 'kill' = 'report'): Promise<WatchResult & { text: string }> {
-  const o = collect();
+  const o = collectOutput();
   const r = await watch(model, { kind: 'command', argv }, { frame: 100, policy: ratioThreshold(0.15), onAlarm, out: o.out, stdio: 'ignore', keepReports: true });
   return { ...r, text: o.text() };
 }

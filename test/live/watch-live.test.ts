@@ -7,30 +7,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countThreshold } from '../../src/eval/threshold.js';
 import { record } from '../../src/live/record.js';
 import { trainFromFiles, type SavedModel } from '../../src/live/model-file.js';
 import { procStat } from '../../src/live/procs.js';
 import { watch } from '../../src/live/watch.js';
+import { collectOutput } from '../helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'stidebench-watch-live-'));
 let model: SavedModel;
-
-function sink(): { out: Writable; text: () => string } {
-  let buf = '';
-  return {
-    out: new Writable({
-      write(c, _e, cb) {
-        buf += String(c);
-        cb();
-      },
-    }),
-    text: () => buf,
-  };
-}
 
 /** Does bpftrace run here (root, tracefs, BPF)? The reason when not. */
 export function bpftraceUsable(): string | null {
@@ -55,8 +42,8 @@ describe('watch --pid', () => {
     const a = spawn('sh', ['-c', loop], { stdio: 'ignore' });
     const b = spawn('sh', ['-c', loop], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 300));
-    const o = sink();
-    const notes = sink();
+    const o = collectOutput();
+    const notes = collectOutput();
     const kids = () =>
       spawnSync('ps', ['-o', 'pid=', '--ppid', `${a.pid},${b.pid}`], { encoding: 'utf8' })
         .stdout.trim()
@@ -87,7 +74,7 @@ describe('watch --pid', () => {
 describe('--on-alarm stop', () => {
   it('stops the offender, then detaches instead of waiting for ever; the process is left stopped and listed', async () => {
     // The model knows cat; ls (and the shell waiting for it) is new. The shell waits for the stopped ls.
-    const o = sink();
+    const o = collectOutput();
     const t0 = Date.now();
     const r = await watch(
       model,
@@ -114,7 +101,7 @@ describe('--on-alarm stop', () => {
 
 describe.skipIf(noBpf !== null)('bpftrace backend', () => {
   it('watch --backend bpftrace runs the same detector on every call of the command tree', async () => {
-    const o = sink();
+    const o = collectOutput();
     const r = await watch(model, { kind: 'command', argv: ['sh', '-c', 'cat /etc/hostname; ls / >/dev/null'] }, { frame: 20, policy: countThreshold(5), backend: 'bpftrace', out: o.out, stdio: 'ignore', keepReports: true });
     expect(r.exitStatus).toBe(0);
     expect(r.summary.backend).toBe('bpftrace');
@@ -126,7 +113,7 @@ describe.skipIf(noBpf !== null)('bpftrace backend', () => {
   }, 60_000);
 
   it('kernel backend: --on-alarm kill lands at the offending call (0 further calls), stop leaves the offender stopped and ends', async () => {
-    const o = sink();
+    const o = collectOutput();
     const k = await watch(model, { kind: 'command', argv: ['sh', '-c', 'cat /etc/hostname; ls -laR /usr/share/doc >/dev/null; true'] }, { frame: 20, policy: countThreshold(5), backend: 'kernel', onAlarm: 'kill', out: o.out, stdio: 'ignore', keepReports: true });
     expect(k.summary.backend).toBe('kernel');
     const killed = k.summary.actions.filter((a) => a.action === 'killed');
@@ -134,7 +121,7 @@ describe.skipIf(noBpf !== null)('bpftrace backend', () => {
     for (const a of killed) expect(a.callsAfterAction).toBe(0);
     expect(k.summary.alarmDelayMs).not.toBeNull();
     const t0 = Date.now();
-    const s = await watch(model, { kind: 'command', argv: ['sh', '-c', 'while :; do ls -la / /usr >/dev/null; sleep 0.05; done'] }, { frame: 20, policy: countThreshold(5), backend: 'kernel', onAlarm: 'stop', out: sink().out, stdio: 'ignore', keepReports: true });
+    const s = await watch(model, { kind: 'command', argv: ['sh', '-c', 'while :; do ls -la / /usr >/dev/null; sleep 0.05; done'] }, { frame: 20, policy: countThreshold(5), backend: 'kernel', onAlarm: 'stop', out: collectOutput().out, stdio: 'ignore', keepReports: true });
     expect(Date.now() - t0).toBeLessThan(30_000);
     expect(s.summary.leftStopped.length).toBeGreaterThan(0);
     for (const pid of s.summary.leftStopped) {
