@@ -10,6 +10,7 @@ import { dirname, posix, resolve, sep } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
 import yauzl from 'yauzl';
 import { InputError } from '../errors.js';
+import { compileRegex } from '../safe-regex.js';
 
 export interface ExtractSpec {
   extract: 'tar.gz' | 'tar' | 'zip' | 'gz' | 'none';
@@ -86,10 +87,10 @@ function linkTarget(m: Member, what: string): string {
 
 /** Applies exclude / select / strip / into; null = not extracted. */
 export function mapMemberPath(path: string, spec: ExtractSpec): string | null {
-  if (spec.exclude !== undefined && new RegExp(spec.exclude).test(path)) return null;
+  if (spec.exclude !== undefined && compileRegex(spec.exclude).test(path)) return null;
   let out = path;
   if (spec.select !== undefined) {
-    const m = new RegExp(spec.select).exec(path);
+    const m = compileRegex(spec.select).exec(path);
     if (m === null) return null;
     if (m[1] !== undefined) out = m[1];
   }

@@ -15,6 +15,7 @@ import type { RawTrace, SyscallTable } from '../traces/trace.js';
 import { listFiles } from './files.js';
 import { expandTemplate, type Manifest, type ManifestRule } from './manifest.js';
 import { datasetRoot, missingDataError } from './registry.js';
+import { compileRegex, type SafeRegex } from '../safe-regex.js';
 
 export interface LoadOptions {
   /** Only files matching this named subset of the manifest. */
@@ -43,7 +44,7 @@ export type FileLabel = Omit<FileMeta, 'dataset' | 'source'>;
 
 interface CompiledRule {
   rule: ManifestRule;
-  re: RegExp;
+  re: SafeRegex;
 }
 
 const compiled = new WeakMap<Manifest, CompiledRule[]>();
@@ -51,7 +52,7 @@ const compiled = new WeakMap<Manifest, CompiledRule[]>();
 function compileRules(m: Manifest): CompiledRule[] {
   let c = compiled.get(m);
   if (c === undefined) {
-    c = m.rules.map((rule) => ({ rule, re: new RegExp(rule.pattern) }));
+    c = m.rules.map((rule) => ({ rule, re: compileRegex(rule.pattern) }));
     compiled.set(m, c);
   }
   return c;
@@ -173,7 +174,7 @@ export function checkLastCall(m: Manifest, result: LoadResult, dataDir: string):
 
 
 /** The compiled regex of a named subset; unknown names are an InputError listing the known ones. */
-export function subsetRegex(m: Manifest, subset: string): RegExp {
+export function subsetRegex(m: Manifest, subset: string): SafeRegex {
   const src = m.subsets[subset];
   if (src === undefined) {
     const known = Object.keys(m.subsets).sort();
@@ -181,7 +182,7 @@ export function subsetRegex(m: Manifest, subset: string): RegExp {
       expected: known.length ? `one of: ${known.join(', ')}` : 'no subset (the manifest defines none)',
     });
   }
-  return new RegExp(src);
+  return compileRegex(src);
 }
 
 /** Throws the "fetch it" InputError when the dataset's root folder is missing. */

@@ -18,6 +18,7 @@ import type { Alphabet } from '../traces/alphabet.js';
 import type { RawTrace, SyscallTable, Trace } from '../traces/trace.js';
 import { encodeSets } from './encode.js';
 import { readInlineDataset, type InlineDataset } from './inline.js';
+import { compileRegex, type SafeRegex } from '../safe-regex.js';
 
 /** A split rule (see the experiment schema: subsets, seeded fractions/counts, prefix cuts, minLength). */
 export type SplitRule = Parameters<typeof splitTraces>[1];
@@ -143,8 +144,8 @@ async function loadPart(part: DatasetPart, opts: PrepareOptions): Promise<Loaded
       note,
     };
   }
-  const subsets: Record<string, RegExp> = {};
-  for (const [name, re] of Object.entries(subsetSrc)) subsets[name] = new RegExp(re);
+  const subsets: Record<string, SafeRegex> = {};
+  for (const [name, re] of Object.entries(subsetSrc)) subsets[name] = compileRegex(re);
   if (part.inline !== undefined) checkSubsets(part, subsetSrc);
   if (part.mapNames === 'sunos-to-linux') traces = traces.map((t) => ({ ...t, table: mapTable(t.table, sunosToLinux, 'sunos-to-linux') }));
   const list = part.split.files !== undefined ? readSplitFile(part.split.files, opts.dataDir) : undefined;

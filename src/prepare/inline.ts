@@ -18,6 +18,7 @@ import { readTraceFile, type FileMeta } from '../traces/readers/index.js';
 import { resolveTable } from '../traces/syscalls/index.js';
 import type { Label } from '../traces/trace.js';
 import { INPUT_FORMATS, type LabelledTraces } from './files.js';
+import { compileRegex, regexProblem, type SafeRegex } from '../safe-regex.js';
 
 export const inlineDatasetSchema = z
   .object({
@@ -31,7 +32,15 @@ export const inlineDatasetSchema = z
     /** Numbering of raw numbers: linux-i386, linux-x86_64, names, or a calls.txt file. */
     syscalls: z.string().optional(),
     /** Named subsets (regex on the relative path) for the split, as in a manifest. */
-    subsets: z.record(z.string().min(1), z.string()).default({}),
+    subsets: z
+      .record(
+        z.string().min(1),
+        z.string().superRefine((s, ctx) => {
+          const problem = regexProblem(s);
+          if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      )
+      .default({}),
   })
   .strict();
 
@@ -45,7 +54,7 @@ export function resolveInlinePaths(d: InlineDataset, base: string): InlineDatase
   return { ...d, path: abs(d.path), labels, syscalls };
 }
 
-function globRegex(glob: string): RegExp {
+function globRegex(glob: string): SafeRegex {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
@@ -56,7 +65,7 @@ function globRegex(glob: string): RegExp {
     else if (c === '?') re += '[^/]';
     else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
-  return new RegExp(`^${re}$`);
+  return compileRegex(`^${re}$`);
 }
 
 /** The dataset root and its trace files (sorted, '/'-separated, relative to the root). */
