@@ -20,6 +20,8 @@ import { compileRegex, type SafeRegex } from '../safe-regex.js';
 export interface LoadOptions {
   /** Only files matching this named subset of the manifest. */
   subset?: string;
+  /** --lenient: malformed lines are skipped and counted in the warnings instead of stopping. */
+  lenient?: boolean;
 }
 
 export interface LoadAsyncOptions extends LoadOptions {
@@ -229,7 +231,7 @@ function collect(): { result: LoadResult; each: (r: ReadResult) => void } {
 export function loadDataset(m: Manifest, dataDir: string, opts: LoadOptions = {}): LoadResult {
   const { jobs, error, table } = planLoad(m, dataDir, opts);
   const { result, each } = collect();
-  readTraceFiles(m.format, jobs, { table, lidds: m.reader }, each);
+  readTraceFiles(m.format, jobs, { table, lidds: m.reader, ...(opts.lenient ? { lenient: true } : {}) }, each);
   if (error !== null) throw error.thrown;
   checkLastCall(m, result, dataDir);
   return result;
@@ -242,7 +244,7 @@ export function loadDataset(m: Manifest, dataDir: string, opts: LoadOptions = {}
 export async function loadDatasetAsync(m: Manifest, dataDir: string, opts: LoadAsyncOptions = {}): Promise<LoadResult> {
   const { jobs, error, table } = planLoad(m, dataDir, opts);
   const { result, each } = collect();
-  await readTraceFilesAsync(m.format, jobs, { table, lidds: m.reader, readAhead: opts.readAhead }, each);
+  await readTraceFilesAsync(m.format, jobs, { table, lidds: m.reader, readAhead: opts.readAhead, ...(opts.lenient ? { lenient: true } : {}) }, each);
   if (error !== null) throw error.thrown;
   checkLastCall(m, result, dataDir);
   return result;

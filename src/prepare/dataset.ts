@@ -76,6 +76,11 @@ export interface PrepareOptions {
   strict?: boolean;
   /** Skip the checksum check (benchmarks that time loading). */
   verify?: boolean;
+  /**
+   * --lenient: malformed trace lines (and trailing bytes after gzip data) are skipped and counted in the
+   * dataset's warnings instead of stopping the run at the first (default: strict).
+   */
+  lenient?: boolean;
 }
 
 export function manifestChecksum(files: Record<string, string>): string {
@@ -123,7 +128,7 @@ async function loadPart(part: DatasetPart, opts: PrepareOptions): Promise<Loaded
   let subsetSrc: Record<string, string>;
   let info: Pick<LoadedPart, 'manifest' | 'checksum' | 'files' | 'warnings' | 'note'>;
   if (part.inline !== undefined) {
-    const r = readInlineDataset(part.name, part.inline);
+    const r = readInlineDataset(part.name, part.inline, { lenient: opts.lenient });
     traces = r.traces;
     subsetSrc = part.inline.subsets;
     info = { manifest: '(inline)', checksum: r.checksum, files: r.files, warnings: r.warnings.map((w) => w.split(r.root + sep).join('')) };
@@ -133,7 +138,7 @@ async function loadPart(part: DatasetPart, opts: PrepareOptions): Promise<Loaded
     checkSubsets(part, subsetSrc);
     const note = opts.verify === false ? undefined : checkManifest(manifest, opts.dataDir, opts.strict ?? false);
     // Inflate on the thread pool while this thread parses (same traces, order and errors as loadDataset).
-    const loaded = await loadDatasetAsync(manifest, opts.dataDir);
+    const loaded = await loadDatasetAsync(manifest, opts.dataDir, { lenient: opts.lenient });
     traces = loaded.traces;
     info = {
       manifest: `datasets/${manifest.name}/manifest.json`,

@@ -115,7 +115,7 @@ function readLabelsCsv(file: string): Map<string, CsvLabel> {
 }
 
 /** Reads an inline dataset: every trace file labelled; `checksum` identifies the exact data (sha256 of the files). */
-export function readInlineDataset(name: string, d: InlineDataset): LabelledTraces & { root: string; checksum: string } {
+export function readInlineDataset(name: string, d: InlineDataset, opts: { lenient?: boolean } = {}): LabelledTraces & { root: string; checksum: string } {
   const { root, files } = inlineFiles(d.path);
   const csv = typeof d.labels === 'object' ? readLabelsCsv(d.labels.csv) : undefined;
   const table = resolveTable(d.syscalls);
@@ -148,7 +148,7 @@ export function readInlineDataset(name: string, d: InlineDataset): LabelledTrace
     };
     const bytes = readFileSync(abs);
     sums.update(`${createHash('sha256').update(bytes).digest('hex')}  ${rel}\n`);
-    const r = readTraceFile(d.format, abs, meta, table ? { table } : {});
+    const r = readTraceFile(d.format, abs, meta, { ...(table ? { table } : {}), ...(opts.lenient ? { lenient: true } : {}) });
     out.files++;
     for (const t of r.traces) out.traces.push(t);
     for (const w of r.warnings) out.warnings.push(w);
