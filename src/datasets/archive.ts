@@ -59,6 +59,9 @@ interface Member {
   rawType: string;
 }
 
+/** Bytes of a tar(.gz) download handed to the parser at a time (so inflated data streams through). */
+const TAR_SLICE = 1 << 16;
+
 /** Longest symlink target read from a zip member (its content). */
 const MAX_LINK_TARGET = 4096;
 
@@ -209,7 +212,10 @@ function readTar(data: Buffer, what: string, keep: (rawPath: string) => boolean,
       if (!failed) resolvePromise(members);
     });
     try {
-      parser.end(data);
+      // In slices: given the whole download at once, the parser's gunzip would inflate all of it into
+      // one buffer before the first member byte reaches us.
+      for (let at = 0; at < data.length && !failed; at += TAR_SLICE) parser.write(data.subarray(at, at + TAR_SLICE));
+      if (!failed) parser.end();
     } catch (e) {
       fail(e);
     }
