@@ -459,14 +459,15 @@ export class Watcher implements EventSink {
       const traceMs = ts === ts && info.firstTs === info.firstTs ? (ts - info.firstTs) * 1000 : NaN;
       const wallMs = performance.now() - info.firstWall;
       this.processesAlarmed++;
-      if (this.latencies.length < SUMMARY_RECORDS)
+      if (this.latencies.length < SUMMARY_RECORDS) {
         this.latencies.push({
-        pid,
-        program: this.programOf(pid) ?? null,
-        calls: s.firstAlarmEvent + 1,
-        window: s.firstAlarmWindow,
-        ms: traceMs === traceMs ? round3(traceMs) : round3(wallMs),
-      });
+          pid,
+          program: this.programOf(pid) ?? null,
+          calls: s.firstAlarmEvent + 1,
+          window: s.firstAlarmWindow,
+          ms: traceMs === traceMs ? round3(traceMs) : round3(wallMs),
+        });
+      }
     } else if (windowIndex - info.lastReported < this.frame) {
       return;
     }
