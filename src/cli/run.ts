@@ -36,9 +36,10 @@ export function registerRunCommand(program: Command, remoteFactory?: RemoteFacto
     .option('--no-cache', 'ignore the scored-cell cache and recompute every cell')
     .option('--cache-dir <dir>', 'scored-cell cache folder (default: $STIDEBENCH_CACHE, then .cache/stidebench)')
     .option('--strict', 'refuse registered data that fails its manifest checksums (default: a warning)')
+    .option('--lenient', 'skip malformed trace lines (counted and reported as warnings in the summary) instead of stopping at the first')
     .option('--queue <url>', 'compute the cells on `stidebench worker` processes through this Redis (redis://HOST:PORT)')
     .option('--queue-name <name>', 'queue name (workers must use the same)', remoteFactory?.defaultName ?? 'stidebench-cells')
-    .action(async (file: string, opts: { dataDir?: string; out: string; quiet?: boolean; jobs: string; cache: boolean; cacheDir?: string; strict?: boolean; queue?: string; queueName: string }) => {
+    .action(async (file: string, opts: { dataDir?: string; out: string; quiet?: boolean; jobs: string; cache: boolean; cacheDir?: string; strict?: boolean; lenient?: boolean; queue?: string; queueName: string }) => {
       const text = readRunFile(file);
       const study = studyOf(text, file);
       if (study !== undefined) {
@@ -69,11 +70,13 @@ export function registerRunCommand(program: Command, remoteFactory?: RemoteFacto
       const remote = opts.queue !== undefined ? await remoteFactory!.open(opts.queue, opts.queueName, opts.quiet ? undefined : (line) => process.stderr.write(`${line}\n`)) : undefined;
       let result;
       try {
-        result = await runExperiment(exp, { dataDir, progress: makeProgress(Boolean(opts.quiet)), jobs: remote ? 1 : jobs, cache, strict: opts.strict, remote });
+        result = await runExperiment(exp, { dataDir, progress: makeProgress(Boolean(opts.quiet)), jobs: remote ? 1 : jobs, cache, strict: opts.strict, lenient: opts.lenient === true, remote });
       } finally {
         await remote?.close();
       }
       for (const n of result.notes) process.stderr.write(`stidebench: warning: ${n}\n`);
+      // --lenient: what was skipped is said here too (the summary's data warnings list it per dataset).
+      for (const d of result.datasets) for (const w of d.warnings) if (w.includes('--lenient')) process.stderr.write(`stidebench: warning: ${d.label}: ${w}\n`);
       if (cache && !opts.quiet) process.stderr.write(`cache: ${cache.hits} cells reused, ${cache.misses} computed\n`);
       // A damaged cache cell is never trusted: it was recomputed, and that is said even with --quiet.
       for (const d of cache?.damaged ?? []) process.stderr.write(`stidebench: warning: ${d}\n`);

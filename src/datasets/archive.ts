@@ -2,14 +2,18 @@
 // member path is checked before anything is written: absolute paths, '..' components, backslashes and
 // links (symbolic or hard) that resolve outside the archive are refused with an InputError. Links that
 // stay inside are materialised as copies, so no symlink is ever created on disk. Members go through
-// `select` / `exclude` / `strip` / `into` (see the manifest's download entries).
+// `select` / `exclude` / `strip` / `into` (see the manifest's download entries). Member contents are
+// streamed chunk by chunk into numbered files of a staging folder inside the destination (never held
+// whole in memory), and moved to their paths only once every member has been validated; on any refusal
+// the staging folder is removed, so nothing is extracted.
 
-import { gunzipSync } from 'node:zlib';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, posix, resolve, sep } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join, posix, resolve, sep } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
 import yauzl from 'yauzl';
 import { InputError } from '../errors.js';
+import { compileRegex } from '../safe-regex.js';
 
 export interface ExtractSpec {
   extract: 'tar.gz' | 'tar' | 'zip' | 'gz' | 'none';
@@ -50,8 +54,52 @@ interface Member {
   path: string;
   kind: MemberKind;
   linkpath?: string;
-  data?: Buffer;
+  /** The staging file holding the member's content (file members that were kept). */
+  file?: string;
   rawType: string;
+}
+
+/** Bytes of a tar(.gz) download handed to the parser at a time (so inflated data streams through). */
+const TAR_SLICE = 1 << 16;
+
+/** Longest symlink target read from a zip member (its content). */
+const MAX_LINK_TARGET = 4096;
+
+/** Numbered staging files: each member's content is appended chunk by chunk, never held whole. */
+class Staging {
+  readonly dir: string;
+  private n = 0;
+  constructor(dest: string) {
+    try {
+      this.dir = mkdtempSync(join(dest, '.stidebench-extract-'));
+    } catch (e) {
+      throw new InputError(`cannot extract into ${dest}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  /** A writer for the next member: write(chunk)... then close(); returns the staging path. */
+  open(): { path: string; write: (c: Uint8Array) => void; close: () => void } {
+    const path = join(this.dir, String(this.n++));
+    let fd: number | undefined;
+    const io = (f: () => void): void => {
+      try {
+        f();
+      } catch (e) {
+        throw new InputError(`cannot write extracted data to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    };
+    io(() => (fd = openSync(path, 'wx')));
+    return {
+      path,
+      write: (c) => io(() => void writeSync(fd!, c)),
+      close: () => {
+        if (fd !== undefined) io(() => closeSync(fd!));
+        fd = undefined;
+      },
+    };
+  }
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }
 
 function refuse(what: string, member: string, why: string): InputError {
@@ -86,10 +134,10 @@ function linkTarget(m: Member, what: string): string {
 
 /** Applies exclude / select / strip / into; null = not extracted. */
 export function mapMemberPath(path: string, spec: ExtractSpec): string | null {
-  if (spec.exclude !== undefined && new RegExp(spec.exclude).test(path)) return null;
+  if (spec.exclude !== undefined && compileRegex(spec.exclude).test(path)) return null;
   let out = path;
   if (spec.select !== undefined) {
-    const m = new RegExp(spec.select).exec(path);
+    const m = compileRegex(spec.select).exec(path);
     if (m === null) return null;
     if (m[1] !== undefined) out = m[1];
   }
@@ -100,8 +148,8 @@ export function mapMemberPath(path: string, spec: ExtractSpec): string | null {
   return spec.into !== undefined ? `${spec.into}/${rest}` : rest;
 }
 
-/** Reads all tar members; file contents are kept only where `keep(path)` (unselected data is skipped). */
-function readTar(data: Buffer, what: string, keep: (rawPath: string) => boolean): Promise<Member[]> {
+/** Reads all tar members; file contents are staged only where `keep(path)` (unselected data is skipped). */
+function readTar(data: Buffer, what: string, keep: (rawPath: string) => boolean, staging: Staging): Promise<Member[]> {
   return new Promise((resolvePromise, reject) => {
     const members: Member[] = [];
     let failed = false;
@@ -139,11 +187,23 @@ function readTar(data: Buffer, what: string, keep: (rawPath: string) => boolean)
           entry.resume();
           return;
         }
-        const chunks: Buffer[] = [];
-        entry.on('data', (c: Buffer) => chunks.push(c));
-        entry.on('end', () => {
-          member.data = Buffer.concat(chunks);
+        let out: ReturnType<Staging['open']>;
+        try {
+          out = staging.open();
+        } catch (e) {
+          return fail(e);
+        }
+        member.file = out.path;
+        entry.on('data', (c: Buffer) => {
+          if (failed) return;
+          try {
+            out.write(c);
+          } catch (e) {
+            out.close();
+            fail(e);
+          }
         });
+        entry.on('end', () => out.close());
       },
     });
     parser.on('error', fail);
@@ -152,14 +212,17 @@ function readTar(data: Buffer, what: string, keep: (rawPath: string) => boolean)
       if (!failed) resolvePromise(members);
     });
     try {
-      parser.end(data);
+      // In slices: given the whole download at once, the parser's gunzip would inflate all of it into
+      // one buffer before the first member byte reaches us.
+      for (let at = 0; at < data.length && !failed; at += TAR_SLICE) parser.write(data.subarray(at, at + TAR_SLICE));
+      if (!failed) parser.end();
     } catch (e) {
       fail(e);
     }
   });
 }
 
-function readZip(data: Buffer, what: string): Promise<Member[]> {
+function readZip(data: Buffer, what: string, staging: Staging): Promise<Member[]> {
   return new Promise((resolvePromise, reject) => {
     const bad = (e: unknown): InputError =>
       e instanceof InputError ? e : new InputError(`${what} is not a valid zip archive or has an unsafe member: ${(e as Error).message}`);
@@ -170,11 +233,18 @@ function readZip(data: Buffer, what: string): Promise<Member[]> {
       let total = 0;
       let failed = false;
       const stop = (e: InputError): void => {
+        if (failed) return;
         failed = true;
-        zip.close();
+        try {
+          zip.close();
+        } catch {
+          // already closed
+        }
         reject(e);
       };
-      zip.on('error', (e: unknown) => reject(bad(e)));
+      zip.on('error', (e: unknown) => {
+        if (!failed) stop(bad(e));
+      });
       zip.on('end', () => {
         if (!failed) resolvePromise(members);
       });
@@ -193,15 +263,39 @@ function readZip(data: Buffer, what: string): Promise<Member[]> {
           zip.readEntry();
           return;
         }
+        if (isLink && entry.uncompressedSize > MAX_LINK_TARGET) {
+          return stop(refuse(what, entry.fileName, `is a link whose target is longer than ${MAX_LINK_TARGET} bytes`));
+        }
         zip.openReadStream(entry, (e2, stream) => {
-          if (e2 || !stream) return reject(bad(e2));
+          if (e2 || !stream) return stop(bad(e2));
+          // A link's target is small (checked above); a file streams to its staging file.
           const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('error', (e3: unknown) => reject(bad(e3)));
+          let out: ReturnType<Staging['open']> | undefined;
+          try {
+            if (!isLink) out = staging.open();
+          } catch (e) {
+            return stop(bad(e));
+          }
+          stream.on('data', (c: Buffer) => {
+            if (failed) return;
+            if (out === undefined) return void chunks.push(c);
+            try {
+              out.write(c);
+            } catch (e) {
+              out.close();
+              stream.destroy();
+              stop(bad(e));
+            }
+          });
+          stream.on('error', (e3: unknown) => {
+            out?.close();
+            if (!failed) stop(bad(e3));
+          });
           stream.on('end', () => {
-            const body = Buffer.concat(chunks);
-            if (isLink) members.push({ path: entry.fileName, kind: 'symlink', linkpath: body.toString('utf8'), rawType: 'symlink' });
-            else members.push({ path: entry.fileName, kind: 'file', data: body, rawType: 'file' });
+            out?.close();
+            if (failed) return;
+            if (isLink) members.push({ path: entry.fileName, kind: 'symlink', linkpath: Buffer.concat(chunks).toString('utf8'), rawType: 'symlink' });
+            else members.push({ path: entry.fileName, kind: 'file', file: out!.path, rawType: 'file' });
             zip.readEntry();
           });
         });
@@ -222,16 +316,56 @@ function defaultName(url: string, extract: ExtractSpec['extract']): string {
   return extract === 'gz' ? last.replace(/\.gz$/, '') : last;
 }
 
-/** Writes `data` below `dest` (which must exist), inside-checked. */
-function writeInside(dest: string, rel: string, data: Buffer): void {
+/** Moves (or, when `copy`, copies) the staged file `src` to `rel` below `dest` (which must exist), inside-checked. */
+function placeInside(dest: string, rel: string, src: string, copy: boolean): void {
   const abs = resolve(dest, ...rel.split('/'));
   if (!abs.startsWith(resolve(dest) + sep)) throw new InputError(`refusing to write outside the target: ${rel}`);
   try {
     mkdirSync(dirname(abs), { recursive: true });
-    writeFileSync(abs, data);
+    if (copy) copyFileSync(src, abs);
+    else renameSync(src, abs);
   } catch (e) {
     throw new InputError(`cannot write extracted member ${rel}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+}
+
+/** Gunzips `data` into a staging file, stopping at `limit` bytes; refuses trailing bytes after the stream. */
+function gunzipTo(data: Buffer, what: string, limit: number, staging: Staging): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const out = staging.open();
+    const z = createGunzip();
+    let total = 0;
+    let done = false;
+    const fail = (e: InputError): void => {
+      if (done) return;
+      done = true;
+      out.close();
+      z.destroy();
+      reject(e);
+    };
+    z.on('data', (c: Buffer) => {
+      if (done) return;
+      total += c.length;
+      if (total > limit) return fail(tooLarge(what, limit));
+      try {
+        out.write(c);
+      } catch (e) {
+        fail(e as InputError);
+      }
+    });
+    z.on('error', (e) => fail(new InputError(`${what} is not valid gzip data: ${e.message}`)));
+    z.on('end', () => {
+      if (done) return;
+      // Node reads concatenated gzip members; anything it did not consume is trailing data.
+      if (z.bytesWritten !== data.length) {
+        return fail(new InputError(`${what} is not valid gzip data: ${data.length - z.bytesWritten} byte(s) of trailing data after the gzip stream; nothing was extracted`));
+      }
+      done = true;
+      out.close();
+      resolvePromise(out.path);
+    });
+    z.end(data);
+  });
 }
 
 /**
@@ -243,22 +377,21 @@ export async function extractInto(data: Buffer, spec: ExtractSpec, dest: string,
   if (spec.extract === 'none' || spec.extract === 'gz') {
     const rel = spec.as ?? (spec.into !== undefined ? `${spec.into}/` : '') + defaultName(url, spec.extract);
     const target = checkMemberPath(rel, what);
-    let body = data;
-    if (spec.extract === 'gz') {
-      const limit = maxExtractBytes();
-      let r: { buffer: Buffer; engine: { bytesWritten: number } };
-      try {
-        r = gunzipSync(data, { maxOutputLength: limit, info: true }) as unknown as typeof r;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(what, limit);
-        throw new InputError(`${what} is not valid gzip data: ${(e as Error).message}`);
+    const staging = new Staging(dest);
+    try {
+      let src: string;
+      if (spec.extract === 'gz') src = await gunzipTo(data, what, maxExtractBytes(), staging);
+      else {
+        const out = staging.open();
+        out.write(data);
+        out.close();
+        src = out.path;
       }
-      if (r.engine.bytesWritten !== data.length) {
-        throw new InputError(`${what} is not valid gzip data: ${data.length - r.engine.bytesWritten} byte(s) of trailing data after the gzip stream; nothing was extracted`);
-      }
-      body = r.buffer;
+      refuseStagingName(target, staging, what);
+      placeInside(dest, target, src, false);
+    } finally {
+      staging.remove();
     }
-    writeInside(dest, target, body);
     return { written: [target], warnings };
   }
 
@@ -269,55 +402,83 @@ export async function extractInto(data: Buffer, spec: ExtractSpec, dest: string,
       return false; // refused below, when every member is validated
     }
   };
-  const members = spec.extract === 'zip' ? await readZip(data, what) : await readTar(data, what, keep);
+  const staging = new Staging(dest);
+  try {
+    const members = spec.extract === 'zip' ? await readZip(data, what, staging) : await readTar(data, what, keep, staging);
 
-  // Pass 1: validate everything, map paths; nothing is written yet.
-  const files = new Map<string, Buffer>(); // mapped path -> content
-  const byArchivePath = new Map<string, Buffer>(); // archive path -> content (for links)
-  const links: { mapped: string; target: string; member: string }[] = [];
-  for (const m of members) {
-    const path = checkMemberPath(m.path, what);
-    if (m.kind === 'symlink' || m.kind === 'hardlink') {
-      const target = linkTarget({ ...m, path }, what);
+    // Pass 1: validate everything, map paths; nothing is placed yet.
+    const files = new Map<string, string>(); // mapped path -> staging file ('' = empty member)
+    const byArchivePath = new Map<string, string>(); // archive path -> staging file (for links)
+    const links: { mapped: string; target: string; member: string }[] = [];
+    for (const m of members) {
+      const path = checkMemberPath(m.path, what);
+      if (m.kind === 'symlink' || m.kind === 'hardlink') {
+        const target = linkTarget({ ...m, path }, what);
+        const mapped = mapMemberPath(path, spec);
+        if (mapped !== null) links.push({ mapped, target, member: m.path });
+        continue;
+      }
+      if (m.kind === 'file' && m.file !== undefined) byArchivePath.set(path, m.file);
+      if (m.kind === 'other') {
+        warnings.push(`${what}: skipped member ${m.path} of type ${m.rawType}`);
+        continue;
+      }
+      if (m.kind !== 'file') continue;
       const mapped = mapMemberPath(path, spec);
-      if (mapped !== null) links.push({ mapped, target, member: m.path });
-      continue;
+      if (mapped === null) continue;
+      checkMemberPath(mapped, what);
+      refuseStagingName(mapped, staging, what);
+      files.set(mapped, m.file ?? '');
     }
-    if (m.kind === 'file' && m.data !== undefined) byArchivePath.set(path, m.data);
-    if (m.kind === 'other') {
-      warnings.push(`${what}: skipped member ${m.path} of type ${m.rawType}`);
-      continue;
+    // Link members by their normalised path (the first one, as before), so each hop of a link chain is
+    // one map lookup: linear in the number of links, not quadratic.
+    const linkByPath = new Map<string, string>();
+    for (const m of members) {
+      if (m.kind !== 'symlink' && m.kind !== 'hardlink') continue;
+      const path = checkMemberPath(m.path, what);
+      if (!linkByPath.has(path)) linkByPath.set(path, linkTarget({ ...m, path }, what));
     }
-    if (m.kind !== 'file') continue;
-    const mapped = mapMemberPath(path, spec);
-    if (mapped === null) continue;
-    checkMemberPath(mapped, what);
-    files.set(mapped, m.data ?? Buffer.alloc(0));
-  }
-  // Link members by their normalised path (the last one wins, as on extraction), so each hop of a link
-  // chain is one map lookup: linear in the number of links, not quadratic.
-  const linkByPath = new Map<string, string>();
-  for (const m of members) {
-    if (m.kind !== 'symlink' && m.kind !== 'hardlink') continue;
-    const path = checkMemberPath(m.path, what);
-    if (!linkByPath.has(path)) linkByPath.set(path, linkTarget({ ...m, path }, what)); // the first one, as before
-  }
-  for (const l of links) {
-    // Follow link chains inside the archive (bounded, so a cycle cannot hang).
-    let target = l.target;
-    let body = byArchivePath.get(target);
-    for (let hops = 0; body === undefined && hops < 16; hops++) {
-      const next = linkByPath.get(target);
-      if (next === undefined) break;
-      target = next;
-      body = byArchivePath.get(target);
+    for (const l of links) {
+      // Follow link chains inside the archive (bounded, so a cycle cannot hang).
+      let target = l.target;
+      let body = byArchivePath.get(target);
+      for (let hops = 0; body === undefined && hops < 16; hops++) {
+        const next = linkByPath.get(target);
+        if (next === undefined) break;
+        target = next;
+        body = byArchivePath.get(target);
+      }
+      if (body === undefined) warnings.push(`${what}: skipped link ${l.member} (its target ${target || '.'} is not an extracted file)`);
+      else {
+        refuseStagingName(l.mapped, staging, what);
+        files.set(l.mapped, body);
+      }
     }
-    if (body === undefined) warnings.push(`${what}: skipped link ${l.member} (its target ${target || '.'} is not an extracted file)`);
-    else files.set(l.mapped, body);
-  }
 
-  // Pass 2: write.
-  const written = [...files.keys()].sort();
-  for (const rel of written) writeInside(dest, rel, files.get(rel)!);
-  return { written, warnings };
+    // Pass 2: place. A staging file used by several paths (links) is copied, and moved for its last use.
+    const written = [...files.keys()].sort();
+    const uses = new Map<string, number>();
+    for (const src of files.values()) uses.set(src, (uses.get(src) ?? 0) + 1);
+    for (const rel of written) {
+      let src = files.get(rel)!;
+      if (src === '') {
+        const out = staging.open(); // an empty member (or one whose content was not staged)
+        out.close();
+        src = out.path;
+        placeInside(dest, rel, src, false);
+        continue;
+      }
+      const left = uses.get(src)!;
+      uses.set(src, left - 1);
+      placeInside(dest, rel, src, left > 1);
+    }
+    return { written, warnings };
+  } finally {
+    staging.remove();
+  }
+}
+
+/** A member may not land in the staging folder itself. */
+function refuseStagingName(rel: string, staging: Staging, what: string): void {
+  if (rel.split('/')[0] === basename(staging.dir)) throw refuse(what, rel, 'collides with the extraction staging folder');
 }

@@ -15,10 +15,13 @@ import type { RawTrace, SyscallTable } from '../traces/trace.js';
 import { listFiles } from './files.js';
 import { expandTemplate, type Manifest, type ManifestRule } from './manifest.js';
 import { datasetRoot, missingDataError } from './registry.js';
+import { compileRegex, type SafeRegex } from '../safe-regex.js';
 
 export interface LoadOptions {
   /** Only files matching this named subset of the manifest. */
   subset?: string;
+  /** --lenient: malformed lines are skipped and counted in the warnings instead of stopping. */
+  lenient?: boolean;
 }
 
 export interface LoadAsyncOptions extends LoadOptions {
@@ -43,7 +46,7 @@ export type FileLabel = Omit<FileMeta, 'dataset' | 'source'>;
 
 interface CompiledRule {
   rule: ManifestRule;
-  re: RegExp;
+  re: SafeRegex;
 }
 
 const compiled = new WeakMap<Manifest, CompiledRule[]>();
@@ -51,7 +54,7 @@ const compiled = new WeakMap<Manifest, CompiledRule[]>();
 function compileRules(m: Manifest): CompiledRule[] {
   let c = compiled.get(m);
   if (c === undefined) {
-    c = m.rules.map((rule) => ({ rule, re: new RegExp(rule.pattern) }));
+    c = m.rules.map((rule) => ({ rule, re: compileRegex(rule.pattern) }));
     compiled.set(m, c);
   }
   return c;
@@ -173,7 +176,7 @@ export function checkLastCall(m: Manifest, result: LoadResult, dataDir: string):
 
 
 /** The compiled regex of a named subset; unknown names are an InputError listing the known ones. */
-export function subsetRegex(m: Manifest, subset: string): RegExp {
+export function subsetRegex(m: Manifest, subset: string): SafeRegex {
   const src = m.subsets[subset];
   if (src === undefined) {
     const known = Object.keys(m.subsets).sort();
@@ -181,7 +184,7 @@ export function subsetRegex(m: Manifest, subset: string): RegExp {
       expected: known.length ? `one of: ${known.join(', ')}` : 'no subset (the manifest defines none)',
     });
   }
-  return new RegExp(src);
+  return compileRegex(src);
 }
 
 /** Throws the "fetch it" InputError when the dataset's root folder is missing. */
@@ -228,7 +231,7 @@ function collect(): { result: LoadResult; each: (r: ReadResult) => void } {
 export function loadDataset(m: Manifest, dataDir: string, opts: LoadOptions = {}): LoadResult {
   const { jobs, error, table } = planLoad(m, dataDir, opts);
   const { result, each } = collect();
-  readTraceFiles(m.format, jobs, { table, lidds: m.reader }, each);
+  readTraceFiles(m.format, jobs, { table, lidds: m.reader, ...(opts.lenient ? { lenient: true } : {}) }, each);
   if (error !== null) throw error.thrown;
   checkLastCall(m, result, dataDir);
   return result;
@@ -241,7 +244,7 @@ export function loadDataset(m: Manifest, dataDir: string, opts: LoadOptions = {}
 export async function loadDatasetAsync(m: Manifest, dataDir: string, opts: LoadAsyncOptions = {}): Promise<LoadResult> {
   const { jobs, error, table } = planLoad(m, dataDir, opts);
   const { result, each } = collect();
-  await readTraceFilesAsync(m.format, jobs, { table, lidds: m.reader, readAhead: opts.readAhead }, each);
+  await readTraceFilesAsync(m.format, jobs, { table, lidds: m.reader, readAhead: opts.readAhead, ...(opts.lenient ? { lenient: true } : {}) }, each);
   if (error !== null) throw error.thrown;
   checkLastCall(m, result, dataDir);
   return result;

@@ -8,6 +8,7 @@ import { medianSorted } from 'simple-statistics';
 import type { RawTrace, SyscallTable } from '../traces/trace.js';
 import type { LoadResult } from './load.js';
 import type { Manifest } from './manifest.js';
+import { compileRegex } from '../safe-regex.js';
 
 /** Window lengths for which "traces shorter than k" (no full window) is counted. */
 export const SHORT_K = [2, 3, 4, 5, 6, 8, 10, 15] as const;
@@ -204,7 +205,7 @@ export function computeStats(m: Manifest, loaded: LoadResult): DatasetStats {
   const all = new Group();
   const labels = new Map<string, Group>();
   const subsets = new Map<string, Group>();
-  const subsetRes = Object.entries(m.subsets).map(([name, src]) => [name, new RegExp(src)] as const);
+  const subsetRes = Object.entries(m.subsets).map(([name, src]) => [name, compileRegex(src)] as const);
   const families = new Map<string, { traces: number; syscalls: number; intrusions: Set<string> }>();
   const labelsBySequence = new Map<string, number>(); // hash -> bit 1 normal, bit 2 attack
   const attackHashes: string[] = [];

@@ -73,6 +73,8 @@ export interface RemoteCell {
   frames: number[];
   /** What the analysis needs beyond frame summaries (syscall-level runs, detector measures). */
   extras?: ScoreExtras;
+  /** The run's --lenient: the worker prepares the data the same way (dataHash tells it apart). */
+  lenient?: boolean;
 }
 
 /** Computes cells somewhere else (a job queue); resolves to the same Cell runCell gives. */
@@ -91,6 +93,8 @@ export interface RunOptions {
   cache?: CellCache;
   /** Refuse registered data that fails its manifest checksums (default: a warning in notes). */
   strict?: boolean;
+  /** Skip malformed trace lines, counted in each dataset's warnings (default: the first one stops the run). */
+  lenient?: boolean;
 }
 
 function dataHash(sets: readonly PackedTraces[], alphabet: readonly string[]): string {
@@ -120,8 +124,8 @@ export interface PreparedEntry {
 }
 
 /** prepareDataset (src/prepare) plus packing; used by local runs and by queue workers alike. */
-export async function prepareEntry(entry: DatasetEntry, detectors: Experiment['detectors'], dataDir: string, strict?: boolean): Promise<PreparedEntry> {
-  const prepared = await prepareDataset(entry, detectors, { dataDir, strict });
+export async function prepareEntry(entry: DatasetEntry, detectors: Experiment['detectors'], dataDir: string, strict?: boolean, lenient?: boolean): Promise<PreparedEntry> {
+  const prepared = await prepareDataset(entry, detectors, { dataDir, strict, ...(lenient ? { lenient: true } : {}) });
   const { alphabet, train, calibrate, testNormal, attack } = prepared;
   const packed = { train: packTraces(train), calibrate: packTraces(calibrate), testNormal: packTraces(testNormal), attack: packTraces(attack) };
   const names = [...alphabet.allNames()];
@@ -159,7 +163,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   progress.start(total, 'cells');
   try {
     for (const entry of exp.datasets) {
-      const prepared = await prepareEntry(entry, exp.detectors, dataDir, opts.strict);
+      const prepared = await prepareEntry(entry, exp.detectors, dataDir, opts.strict, opts.lenient);
       const { label, train, calibrate, testNormal, attack, packed, names } = prepared;
       datasets.push(prepared.summary);
       for (const n of prepared.notes) notes.push(n);
@@ -186,7 +190,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
             progress.tick(what);
           };
           if (opts.remote) {
-            const job: RemoteCell = { entry, detectors: exp.detectors, dataHash: data, checksum: prepared.summary.checksum, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], ...(hasExtras ? { extras } : {}) };
+            const job: RemoteCell = { entry, detectors: exp.detectors, dataHash: data, checksum: prepared.summary.checksum, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], ...(hasExtras ? { extras } : {}), ...(opts.lenient ? { lenient: true } : {}) };
             pending.push(opts.remote.run(job).then(done));
             continue;
           }

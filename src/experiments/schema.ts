@@ -6,7 +6,7 @@ import { InputError } from '../errors.js';
 import { defaultLabel, detectorKinds, hasDetector, resolveSpec } from '../detectors/registry.js';
 import { inlineDatasetSchema } from '../prepare/inline.js';
 import { MAX_FRAME, MAX_K } from '../numbers.js';
-import { isValidRegex, regexProblem } from '../safe-regex.js';
+import { regexProblem } from '../safe-regex.js';
 import { split } from '../prepare/split-schema.js';
 import { TRACE_SCORE_KINDS } from '../eval/trace-scores.js';
 
@@ -185,8 +185,8 @@ export const experimentSchema = z
         groups: z
           .object({
             pattern: z.string().superRefine((p, ctx) => {
-              if (!isValidRegex(p)) ctx.addIssue({ code: 'custom', message: 'must be a valid regular expression' });
-              else if (regexProblem(p) !== null) ctx.addIssue({ code: 'custom', message: `unsafe regular expression: ${regexProblem(p)}` });
+              const problem = regexProblem(p);
+              if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
             }),
             name: z.string().default('$1'),
           })

@@ -107,6 +107,10 @@ const EXIT_RE = /^\s*(?:\[pid\s+(\d+)\]\s*|(\d+)[ \t]+)?(\d[\d:.]*[ \t]+)?(?:\[\
 const PREAMBLE_RE = /^\s*(?:Attaching \d+ probes?\.\.\.|strace: Process \d+ (?:attached|detached)(?: with \d+ threads?)?)\s*$/;
 const LOST_RE = /^\s*Lost (\d+) events\s*$/;
 const FORK_NAMES = new Set(['clone', 'clone3', 'fork', 'vfork']);
+/** Distinct call names cached (Linux has about 460; a garbled stream could name millions). */
+const MAX_NAMES = 4096;
+/** Pids with a known program name not seen to exit (see Watcher's MAX_TRACKED_PIDS). */
+const MAX_PROGRAM_PIDS = 65536;
 const EXEC_NAMES = new Set(['execve', 'execveat']);
 
 /** Decodes lines into events for a sink, using one model alphabet. */
@@ -254,7 +258,7 @@ export class EventDecoder {
   private learnName(name: string): number {
     const id = this.alphabet.idOf(name) ?? this.unknownId;
     const v = id * 4 + (EXEC_NAMES.has(name) ? 1 : FORK_NAMES.has(name) ? 2 : 0);
-    this.nameIds.set(name, v);
+    if (this.nameIds.size < MAX_NAMES) this.nameIds.set(name, v); // beyond: looked up each time
     return v;
   }
 
@@ -263,6 +267,7 @@ export class EventDecoder {
   private unknownIndex(name: string): number {
     let i = this.unknownIdx.get(name);
     if (i === undefined) {
+      if (this.unknownNames.length >= MAX_NAMES) return -1; // reported by the model's <unknown> name
       i = this.unknownNames.length;
       this.unknownNames.push(name);
       this.unknownIdx.set(name, i);
@@ -273,7 +278,7 @@ export class EventDecoder {
   private execLine(pid: number, text: string): void {
     if (/\)\s+=\s+-1\b/.test(text)) return; // failed exec (PATH search): the program did not change
     const m = /execve(?:at)?\((?:[^,]*,\s*)?"((?:[^"\\]|\\.)*)"/.exec(text);
-    if (m) this.programs.set(pid, basename(m[1]!) || m[1]!);
+    if (m) this.setProgram(pid, basename(m[1]!) || m[1]!);
   }
 
   private forkLine(pid: number, text: string): void {
@@ -293,7 +298,18 @@ export class EventDecoder {
   private inherit(parent: number, child: number): void {
     this.sink.fork?.(parent, child);
     const p = this.programs.get(parent);
-    if (p !== undefined && !this.programs.has(child)) this.programs.set(child, p);
+    if (p !== undefined && !this.programs.has(child)) this.setProgram(child, p);
+  }
+
+  /** Program names are dropped on exit; a fork line after the child's exit cannot grow the map past the bound. */
+  private setProgram(pid: number, program: string): void {
+    this.programs.set(pid, program);
+    if (this.programs.size > MAX_PROGRAM_PIDS) this.programs.delete(this.programs.keys().next().value!);
+  }
+
+  /** Entries of the per-pid and per-name state (for tests of boundedness). */
+  trackedState(): { programs: number; names: number; unknownNames: number } {
+    return { programs: this.programs.size, names: this.nameIds.size, unknownNames: this.unknownNames.length };
   }
 
   private unmLine(text: string): void {

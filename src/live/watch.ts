@@ -181,8 +181,13 @@ export interface WatchSummary {
   processesAlarmed: number;
   /** 'trace' when latencies come from strace timestamps, 'wall' when measured while processing. */
   latencyClock: 'trace' | 'wall';
+  /** The first SUMMARY_RECORDS alarmed processes (processesAlarmed counts them all). */
   latency: ProcessLatency[];
+  /** The first SUMMARY_RECORDS actions; actionsOmitted counts those not listed. */
   actions: ActionRecord[];
+  /** Alarmed processes / actions beyond SUMMARY_RECORDS, counted but not listed (present when > 0). */
+  latencyOmitted?: number;
+  actionsOmitted?: number;
   /** Processes stopped by --on-alarm stop and left stopped when watch ended. */
   leftStopped: number[];
   /**
@@ -193,6 +198,60 @@ export interface WatchSummary {
   skippedLines: number;
   threshold: string;
   minAlarmLfc: number;
+}
+
+/**
+ * Per-run records listed in the summary (alarmed processes, actions) are kept for the first this many;
+ * later ones are counted only, so an endless stream of alarming processes keeps memory bounded.
+ */
+export const SUMMARY_RECORDS = 1000;
+
+/**
+ * Most pids remembered as created by the watched command (or their program names in the decoder)
+ * without having been seen to exit. Exited pids are forgotten at once; this bound only matters when a
+ * fork line names a child that already exited (strace can print it after the child's last line). The
+ * oldest is forgotten first; a forgotten pid is refused an action, never wrongly signalled.
+ */
+export const MAX_TRACKED_PIDS = 65536;
+
+/** Alarm delays: count and max exactly, the median over at most DELAY_SAMPLES evenly spaced samples. */
+export const DELAY_SAMPLES = 8192;
+
+/**
+ * Bounded record of alarm delays: keeps every delay until DELAY_SAMPLES, then every 2nd, 4th, ... (the
+ * stride doubles each time the sample fills), so the median is over evenly spaced samples of all of them.
+ */
+export class DelaySample {
+  n = 0;
+  max = -Infinity;
+  readonly samples: number[] = [];
+  private stride = 1;
+
+  add(ms: number): void {
+    if (this.n % this.stride === 0) {
+      this.samples.push(ms);
+      if (this.samples.length >= DELAY_SAMPLES) {
+        let w = 0;
+        for (let r = 0; r < this.samples.length; r += 2) this.samples[w++] = this.samples[r]!;
+        this.samples.length = w;
+        this.stride *= 2;
+      }
+    }
+    this.n++;
+    if (ms > this.max) this.max = ms;
+  }
+
+  stats(): WatchSummary['alarmDelayMs'] {
+    if (this.n === 0) return null;
+    const s = [...this.samples].sort((a, b) => a - b);
+    return { median: round3(s[Math.floor((s.length - 1) / 2)]!), max: round3(this.max), n: this.n };
+  }
+}
+
+/** Adds to an insertion-ordered set, forgetting the oldest entry beyond `cap`. */
+export function addBounded(set: Set<number>, v: number, cap: number): void {
+  set.add(v);
+  if (set.size > cap) set.delete(set.values().next().value!);
 }
 
 interface ProcInfo {
@@ -244,11 +303,17 @@ export class Watcher implements EventSink {
   private started = performance.now();
   private endedAt: number | undefined;
   private ended = { processes: 0, windows: 0, mismatches: 0, alarms: 0 };
+  /** The first SUMMARY_RECORDS first-alarm latencies; processesAlarmed counts all. */
   private readonly latencies: ProcessLatency[] = [];
+  private processesAlarmed = 0;
+  /** Actions on processes still live (callsAfterAction still counting), by pid. */
   private readonly actions = new Map<number, ActionRecord>();
+  /** Actions on processes that ended (the first SUMMARY_RECORDS), and how many more were not kept. */
+  private readonly actionRecords: ActionRecord[] = [];
+  private actionsOmitted = 0;
   private sawTraceTime = false;
   /** Alarm delays (ms) of live alarms with wall-clock trace timestamps. */
-  readonly delays: number[] = [];
+  readonly delays = new DelaySample();
   reports = 0;
   skippedLines = 0;
   lostEvents = 0;
@@ -319,13 +384,34 @@ export class Watcher implements EventSink {
   }
 
   fork(parent: number, child: number): void {
-    if (this.tree.has(parent)) this.tree.add(child);
+    if (this.tree.has(parent)) addBounded(this.tree, child, MAX_TRACKED_PIDS);
   }
 
   exit(pid: number): void {
     const s = this.detector.end(0, pid);
     if (s !== undefined) this.retire(s);
     this.info.delete(pid);
+    // Everything kept per pid goes with it (a reused pid is a new process, seen created anew).
+    this.tree.delete(pid);
+    const a = this.actions.get(pid);
+    if (a !== undefined && this.actionRecords.length < SUMMARY_RECORDS) this.actionRecords.push(a);
+    else if (a !== undefined) this.actionsOmitted++;
+    this.actions.delete(pid);
+  }
+
+  /**
+   * How many entries the per-process state holds (for tests of boundedness): live processes (info,
+   * detector), tree pids, pending actions, and the bounded summary records and delay sample.
+   */
+  trackedState(): { live: number; detector: number; tree: number; actions: number; records: number; delaySamples: number } {
+    return {
+      live: this.info.size,
+      detector: [...this.detector.processes()].length,
+      tree: this.tree.size,
+      actions: this.actions.size,
+      records: this.latencies.length + this.actionRecords.length,
+      delaySamples: this.delays.samples.length,
+    };
   }
 
   private retire(s: ProcessState): void {
@@ -372,13 +458,16 @@ export class Watcher implements EventSink {
     if (first) {
       const traceMs = ts === ts && info.firstTs === info.firstTs ? (ts - info.firstTs) * 1000 : NaN;
       const wallMs = performance.now() - info.firstWall;
-      this.latencies.push({
-        pid,
-        program: this.programOf(pid) ?? null,
-        calls: s.firstAlarmEvent + 1,
-        window: s.firstAlarmWindow,
-        ms: traceMs === traceMs ? round3(traceMs) : round3(wallMs),
-      });
+      this.processesAlarmed++;
+      if (this.latencies.length < SUMMARY_RECORDS) {
+        this.latencies.push({
+          pid,
+          program: this.programOf(pid) ?? null,
+          calls: s.firstAlarmEvent + 1,
+          window: s.firstAlarmWindow,
+          ms: traceMs === traceMs ? round3(traceMs) : round3(wallMs),
+        });
+      }
     } else if (windowIndex - info.lastReported < this.frame) {
       return;
     }
@@ -396,7 +485,7 @@ export class Watcher implements EventSink {
       }
     }
     const live = this.lineOf === null;
-    if (live && ts === ts && ts > 1e9) this.delays.push(Date.now() - ts * 1000);
+    if (live && ts === ts && ts > 1e9) this.delays.add(Date.now() - ts * 1000);
     const report: AlarmReport = {
       type: 'alarm',
       time: alarmTime(ts, live),
@@ -480,12 +569,16 @@ export class Watcher implements EventSink {
       mismatches: this.ended.mismatches,
       alarms: this.ended.alarms,
       reports: this.reports,
-      processesAlarmed: this.latencies.length,
+      processesAlarmed: this.processesAlarmed,
       latencyClock: this.sawTraceTime ? 'trace' : 'wall',
       latency: this.latencies,
-      actions: [...this.actions.values()],
+      actions: [...this.actionRecords, ...this.actions.values()].slice(0, SUMMARY_RECORDS),
+      ...(this.processesAlarmed > this.latencies.length ? { latencyOmitted: this.processesAlarmed - this.latencies.length } : {}),
+      ...(this.actionsOmitted + Math.max(0, this.actionRecords.length + this.actions.size - SUMMARY_RECORDS) > 0
+        ? { actionsOmitted: this.actionsOmitted + Math.max(0, this.actionRecords.length + this.actions.size - SUMMARY_RECORDS) }
+        : {}),
       leftStopped: this.leftStopped,
-      alarmDelayMs: delayStats(this.delays),
+      alarmDelayMs: this.delays.stats(),
       skippedLines: this.skippedLines,
       threshold: policyLabel(this.policy),
       minAlarmLfc: this.minLfc,
@@ -540,9 +633,11 @@ export function formatSummary(s: WatchSummary): string {
         (l.ms !== null ? `, ${l.ms} ms (${s.latencyClock} clock)` : ''),
     );
   }
+  if (s.latencyOmitted !== undefined) lines.push(`  ... and ${s.latencyOmitted} more alarmed processes (only the first ${SUMMARY_RECORDS} are listed)`);
   for (const a of s.actions) {
     lines.push(`  pid ${a.pid}: ${a.action}; ${a.callsAfterAction} further calls seen after the alarming one`);
   }
+  if (s.actionsOmitted !== undefined) lines.push(`  ... and ${s.actionsOmitted} more actions (only the first ${SUMMARY_RECORDS} are listed)`);
   if (s.alarmDelayMs !== null) {
     lines.push(`  alarm delay (offending call -> alarm read by watch): median ${s.alarmDelayMs.median} ms, max ${s.alarmDelayMs.max} ms over ${s.alarmDelayMs.n} alarms`);
   }

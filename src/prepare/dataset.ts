@@ -18,6 +18,7 @@ import type { Alphabet } from '../traces/alphabet.js';
 import type { RawTrace, SyscallTable, Trace } from '../traces/trace.js';
 import { encodeSets } from './encode.js';
 import { readInlineDataset, type InlineDataset } from './inline.js';
+import { compileRegex, type SafeRegex } from '../safe-regex.js';
 
 /** A split rule (see the experiment schema: subsets, seeded fractions/counts, prefix cuts, minLength). */
 export type SplitRule = Parameters<typeof splitTraces>[1];
@@ -75,6 +76,11 @@ export interface PrepareOptions {
   strict?: boolean;
   /** Skip the checksum check (benchmarks that time loading). */
   verify?: boolean;
+  /**
+   * --lenient: malformed trace lines (and trailing bytes after gzip data) are skipped and counted in the
+   * dataset's warnings instead of stopping the run at the first (default: strict).
+   */
+  lenient?: boolean;
 }
 
 export function manifestChecksum(files: Record<string, string>): string {
@@ -122,7 +128,7 @@ async function loadPart(part: DatasetPart, opts: PrepareOptions): Promise<Loaded
   let subsetSrc: Record<string, string>;
   let info: Pick<LoadedPart, 'manifest' | 'checksum' | 'files' | 'warnings' | 'note'>;
   if (part.inline !== undefined) {
-    const r = readInlineDataset(part.name, part.inline);
+    const r = readInlineDataset(part.name, part.inline, { lenient: opts.lenient });
     traces = r.traces;
     subsetSrc = part.inline.subsets;
     info = { manifest: '(inline)', checksum: r.checksum, files: r.files, warnings: r.warnings.map((w) => w.split(r.root + sep).join('')) };
@@ -132,7 +138,7 @@ async function loadPart(part: DatasetPart, opts: PrepareOptions): Promise<Loaded
     checkSubsets(part, subsetSrc);
     const note = opts.verify === false ? undefined : checkManifest(manifest, opts.dataDir, opts.strict ?? false);
     // Inflate on the thread pool while this thread parses (same traces, order and errors as loadDataset).
-    const loaded = await loadDatasetAsync(manifest, opts.dataDir);
+    const loaded = await loadDatasetAsync(manifest, opts.dataDir, { lenient: opts.lenient });
     traces = loaded.traces;
     info = {
       manifest: `datasets/${manifest.name}/manifest.json`,
@@ -143,8 +149,8 @@ async function loadPart(part: DatasetPart, opts: PrepareOptions): Promise<Loaded
       note,
     };
   }
-  const subsets: Record<string, RegExp> = {};
-  for (const [name, re] of Object.entries(subsetSrc)) subsets[name] = new RegExp(re);
+  const subsets: Record<string, SafeRegex> = {};
+  for (const [name, re] of Object.entries(subsetSrc)) subsets[name] = compileRegex(re);
   if (part.inline !== undefined) checkSubsets(part, subsetSrc);
   if (part.mapNames === 'sunos-to-linux') traces = traces.map((t) => ({ ...t, table: mapTable(t.table, sunosToLinux, 'sunos-to-linux') }));
   const list = part.split.files !== undefined ? readSplitFile(part.split.files, opts.dataDir) : undefined;

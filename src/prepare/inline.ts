@@ -18,6 +18,7 @@ import { readTraceFile, type FileMeta } from '../traces/readers/index.js';
 import { resolveTable } from '../traces/syscalls/index.js';
 import type { Label } from '../traces/trace.js';
 import { INPUT_FORMATS, type LabelledTraces } from './files.js';
+import { compileRegex, regexProblem, type SafeRegex } from '../safe-regex.js';
 
 export const inlineDatasetSchema = z
   .object({
@@ -31,7 +32,15 @@ export const inlineDatasetSchema = z
     /** Numbering of raw numbers: linux-i386, linux-x86_64, names, or a calls.txt file. */
     syscalls: z.string().optional(),
     /** Named subsets (regex on the relative path) for the split, as in a manifest. */
-    subsets: z.record(z.string().min(1), z.string()).default({}),
+    subsets: z
+      .record(
+        z.string().min(1),
+        z.string().superRefine((s, ctx) => {
+          const problem = regexProblem(s);
+          if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      )
+      .default({}),
   })
   .strict();
 
@@ -45,7 +54,7 @@ export function resolveInlinePaths(d: InlineDataset, base: string): InlineDatase
   return { ...d, path: abs(d.path), labels, syscalls };
 }
 
-function globRegex(glob: string): RegExp {
+function globRegex(glob: string): SafeRegex {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
@@ -56,7 +65,7 @@ function globRegex(glob: string): RegExp {
     else if (c === '?') re += '[^/]';
     else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
-  return new RegExp(`^${re}$`);
+  return compileRegex(`^${re}$`);
 }
 
 /** The dataset root and its trace files (sorted, '/'-separated, relative to the root). */
@@ -106,7 +115,7 @@ function readLabelsCsv(file: string): Map<string, CsvLabel> {
 }
 
 /** Reads an inline dataset: every trace file labelled; `checksum` identifies the exact data (sha256 of the files). */
-export function readInlineDataset(name: string, d: InlineDataset): LabelledTraces & { root: string; checksum: string } {
+export function readInlineDataset(name: string, d: InlineDataset, opts: { lenient?: boolean } = {}): LabelledTraces & { root: string; checksum: string } {
   const { root, files } = inlineFiles(d.path);
   const csv = typeof d.labels === 'object' ? readLabelsCsv(d.labels.csv) : undefined;
   const table = resolveTable(d.syscalls);
@@ -139,7 +148,7 @@ export function readInlineDataset(name: string, d: InlineDataset): LabelledTrace
     };
     const bytes = readFileSync(abs);
     sums.update(`${createHash('sha256').update(bytes).digest('hex')}  ${rel}\n`);
-    const r = readTraceFile(d.format, abs, meta, table ? { table } : {});
+    const r = readTraceFile(d.format, abs, meta, { ...(table ? { table } : {}), ...(opts.lenient ? { lenient: true } : {}) });
     out.files++;
     for (const t of r.traces) out.traces.push(t);
     for (const w of r.warnings) out.warnings.push(w);

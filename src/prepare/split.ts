@@ -9,6 +9,7 @@ import { InputError } from '../errors.js';
 import { seededShuffle } from '../eval/random.js';
 import type { Selection, Split } from './split-schema.js';
 import type { TraceMeta } from '../traces/trace.js';
+import type { SafeRegex } from '../safe-regex.js';
 
 export interface SplitResult<T> {
   train: T[];
@@ -30,7 +31,7 @@ function cut<T extends Lengthed>(t: T, n: number): [T, T] {
   return [head, tail];
 }
 
-function inSubset(t: TraceMeta, subset: string | undefined, subsets: Record<string, RegExp>): boolean {
+function inSubset(t: TraceMeta, subset: string | undefined, subsets: Record<string, SafeRegex>): boolean {
   if (subset === undefined) return true;
   const re = subsets[subset];
   if (re === undefined) throw new Error(`unknown subset ${subset}`);
@@ -38,7 +39,7 @@ function inSubset(t: TraceMeta, subset: string | undefined, subsets: Record<stri
 }
 
 /** Picks from `pool` (kept in its given, deterministic order) per the selection; returns [picked, rest]. */
-function pick<T extends Lengthed>(pool: T[], sel: Selection | undefined, seed: number, subsets: Record<string, RegExp>): [T[], T[]] {
+function pick<T extends Lengthed>(pool: T[], sel: Selection | undefined, seed: number, subsets: Record<string, SafeRegex>): [T[], T[]] {
   if (sel === undefined) return [pool, []];
   const eligible = pool.filter((t) => inSubset(t, sel.subset, subsets));
   const others = pool.filter((t) => !inSubset(t, sel.subset, subsets));
@@ -137,7 +138,7 @@ export function readSplitFile(name: string, dataDir: string): SplitFile {
  * Normal traces of unlisted files join training / calibration / test only through split.train /
  * calibrate / test selections (e.g. { subset: training }); the others are left out and counted.
  */
-function splitByFile<T extends Lengthed>(traces: readonly T[], split: Split, subsets: Record<string, RegExp>, list: SplitFile): SplitResult<T> {
+function splitByFile<T extends Lengthed>(traces: readonly T[], split: Split, subsets: Record<string, SafeRegex>, list: SplitFile): SplitResult<T> {
   const bySource = new Map<string, T[]>();
   for (const t of traces) {
     let g = bySource.get(t.source);
@@ -230,7 +231,7 @@ export function chronological<T extends TraceMeta>(traces: readonly T[]): T[] {
   return keyed.map((k) => k.t);
 }
 
-export function splitTraces<T extends Lengthed>(traces: readonly T[], split: Split, subsets: Record<string, RegExp>, list?: SplitFile): SplitResult<T> {
+export function splitTraces<T extends Lengthed>(traces: readonly T[], split: Split, subsets: Record<string, SafeRegex>, list?: SplitFile): SplitResult<T> {
   if (list) return splitByFile(traces, split, subsets, list);
   const droppedShort = { normal: 0, attack: 0 };
   const normal: T[] = [];

@@ -37,10 +37,10 @@ class PreparedCache {
   private readonly map = new Map<string, Promise<PreparedEntry>>();
   constructor(private readonly max = 4) {}
   get(c: RemoteCell, dataDir: string): Promise<PreparedEntry> {
-    const key = JSON.stringify([c.entry, c.detectors]);
+    const key = JSON.stringify([c.entry, c.detectors, c.lenient === true]);
     let p = this.map.get(key);
     if (p === undefined) {
-      p = prepareEntry(c.entry, c.detectors, dataDir);
+      p = prepareEntry(c.entry, c.detectors, dataDir, undefined, c.lenient === true);
       p.catch(() => this.map.delete(key));
       this.map.set(key, p);
       while (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);

@@ -18,6 +18,7 @@ import { familiesOf, familyTable, headlineChoice, headlineTable, windowSizeTable
 import { toMarkdown } from './export.js';
 import { summaryWarnings } from './warnings.js';
 import { htmlReport } from './html.js';
+import { compileRegex } from '../safe-regex.js';
 
 export function analyses(r: ExperimentResult): FrameAnalysis[][] {
   const a = r.experiment.analysis;
@@ -206,7 +207,7 @@ export interface GroupRow {
 }
 
 export function groupRows(r: ExperimentResult, groups: { pattern: string; name: string }, frameIndex: number, policy: ThresholdPolicy): GroupRow[] {
-  const re = new RegExp(groups.pattern);
+  const re = compileRegex(groups.pattern);
   const frame = r.experiment.frames[frameIndex]!;
   const t = minAlarmLfc(policy, frame);
   const rows: GroupRow[] = [];

@@ -7,6 +7,7 @@ import { alarmSpans } from '../eval/syscall-metrics.js';
 import { cellPoints, type ExperimentResult } from '../experiments/run.js';
 import { policyLabel, type ThresholdPolicy } from '../eval/threshold.js';
 import { csvTable, formatNumber, formatPercent, markdownTable, type Cell as TableCell } from './tables.js';
+import { compileRegex } from '../safe-regex.js';
 
 export function scoreAnalyses(r: ExperimentResult): ScoreAnalysis[][] {
   const a = r.experiment.analysis;
@@ -134,7 +135,7 @@ export function measureGroupRows(r: ExperimentResult): MeasureGroupRow[] {
   const specs = r.scores.filter((s) => s.kind === 'hofmeyr' || s.kind === 'forrest');
   if (specs.length === 0) return [];
   const g = r.experiment.report?.groups;
-  const re = g ? new RegExp(g.pattern) : undefined;
+  const re = g ? compileRegex(g.pattern) : undefined;
   const rows: MeasureGroupRow[] = [];
   for (const c of r.cells) {
     const all = [...c.normal, ...c.attack];

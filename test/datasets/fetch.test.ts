@@ -126,7 +126,7 @@ describe('fetchDataset', () => {
   it('takes the mirror from $STIDEBENCH_MIRROR and reuses cached downloads', async () => {
     const archive = tarGz(GOOD);
     server.files.set('other-name.tgz', archive);
-    const m = manifest([{ url: 'https://example.invalid/x/y', name: 'other-name.tgz', extract: 'tar.gz', strip: 1, select: '^pkg-1\\.0/(?!junk/)' }]);
+    const m = manifest([{ url: 'https://example.invalid/x/y', name: 'other-name.tgz', extract: 'tar.gz', strip: 1, select: '^pkg-1\\.0/', exclude: '^pkg-1\\.0/junk/' }]);
     const r = await fetchDataset(m, dataDir, { env: { STIDEBENCH_MIRROR: server.base.slice(0, -1) } });
     expect(r.verify.ok).toBe(true);
     expect(r.downloads[0]!.url).toBe(`${server.base}other-name.tgz`);

@@ -1,5 +1,5 @@
 // Fuzzes the experiment loader (YAML -> schema), the manifest loader (JSON -> schema, with a timing
-// check of every accepted regex on adversarial paths) and the model loader (bytes -> model; mutated
+// check of every accepted regex, compiled as the loader compiles it, on adversarial paths) and the model loader (bytes -> model; mutated
 // with and without a recomputed checksum, and every model that loads is then watched on random events).
 // Each input must give a located InputError or a valid result within the bound, never another exception.
 
@@ -19,6 +19,7 @@ import { parseExperiment } from '../../src/experiments/loader.js';
 import { MAX_CELLS, MAX_FRAME, MAX_K, MAX_POINTS } from '../../src/experiments/schema.js';
 import { decodeModel, encodeModel, trainFromFiles, type SavedModel } from '../../src/live/model-file.js';
 import { Watcher } from '../../src/live/watch.js';
+import { compileRegex } from '../../src/safe-regex.js';
 import { fuzz, mutated, regressions, runsFor, sample, type Verdict } from './harness.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -69,22 +70,32 @@ const MANIFEST_SEEDS = ['sample', 'adfa-ld', 'lpr-mit'].map((d) => {
   m.files = Object.fromEntries(Object.entries(m.files).slice(0, 20)); // keep the seeds small
   return Buffer.from(JSON.stringify(m, null, 1));
 });
-const REGEX_PIECES = ['a', '.', '*', '+', '?', '{2,}', '(', ')', '|', '[a-z]', '\\d', '\\1', '(?:', '^', '$', '/', '.+', '\\w+', '(a+)+', '(a|a)*'];
+const REGEX_PIECES = ['a', '.', '*', '+', '?', '{2,}', '(', ')', '|', '[a-z]', '\\d', '\\1', '(?:', '^', '$', '/', '.+', '\\w+', '(a+)+', '(a|a)*', '(?=', '(?!', '(?<=', '(?<n>', '\\k<n>', '\\a', '\\z', '[^/]+', '{1000}'];
 const JSON_TOKENS = ['"', ',', '{', '}', '[', ']', 'null', 'true', '-1', '1e999', '"(a+)+$"', '"../x"', '"/etc"', '"\\u0000"', '"a\\\\b"', '"label": "attack"'];
-// Long dataset paths (1 KiB; real relative paths are far shorter): the checker refuses exponential
-// patterns; polynomial ones (at most 3 unbounded repetitions) stay well under the bound at this length.
-const ADVERSARIAL = ['a'.repeat(1023) + '!', 'normal/' + '0'.repeat(1016) + 'x', '/'.repeat(1023) + '\n', ('ab' as string).repeat(511)];
+// Long dataset paths (4 KiB; real relative paths are far shorter). The rules run on a linear-time engine,
+// so patterns that backtrack polynomially or exponentially in V8 (`.+\w+\w+$` took 185 s on 1 KiB) stay
+// far under the bound; the regression fixtures hold the ones found.
+const ADVERSARIAL = ['a'.repeat(4095) + '!', 'normal/' + '0'.repeat(4088) + 'x', '/'.repeat(4095) + '\n', ('ab' as string).repeat(2047)];
+
+const SHORT = ['', 'a', 'aaaaaaaaaa!', 'normal/a_1.int', 'ab/ab', '/\n', 'attack/x9/aa', '0123'];
 
 function manifestCheck(json: unknown): Verdict {
   const m = parseManifest(json, '/fuzz/manifest.json');
   // Every accepted regex must stay fast on long adversarial paths.
   const pats = [...m.rules.map((r) => r.pattern), ...Object.values(m.subsets), ...m.source.urls.flatMap((u) => [u.select, u.exclude].filter((x): x is string => x !== undefined))];
   for (const p of pats) {
-    const re = new RegExp(p);
+    const re = compileRegex(p);
     const t0 = performance.now();
     for (const s of ADVERSARIAL) re.test(s);
     const ms = performance.now() - t0;
     if (ms > 1000) return `regex ${JSON.stringify(p)} took ${ms.toFixed(0)} ms on an adversarial path`;
+    // Same meaning as JavaScript's engine (short paths, so V8's backtracking stays cheap).
+    const js = new RegExp(p);
+    for (const s of SHORT) {
+      const a = js.exec(s);
+      const b = re.exec(s);
+      if (JSON.stringify(a === null ? null : [...a]) !== JSON.stringify(b === null ? null : [...b])) return `regex ${JSON.stringify(p)} matches ${JSON.stringify(s)} differently from JavaScript`;
+    }
   }
   return null;
 }
@@ -182,7 +193,9 @@ describe('fuzz: loaders', () => {
   });
 
   it('manifest loader (and the speed of every accepted regex)', async () => {
-    const st = await fuzz('manifest', sample(manifestInput, RUNS, 21), manifestCheck);
+    const fixtures = regressions('manifest').map((r) => JSON.parse(r.bytes.toString('utf8')) as unknown);
+    expect(fixtures.length).toBeGreaterThanOrEqual(5);
+    const st = await fuzz('manifest', [...sample(manifestInput, RUNS, 21), ...fixtures], manifestCheck);
     expect(st.crashes + st.hangs + st.garbage, st.firstProblem ?? '').toBe(0);
     expect(st.valid).toBeGreaterThan(0);
     expect(st.located).toBeGreaterThan(0);

@@ -4,7 +4,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -142,15 +142,20 @@ describe('sizes and resources', () => {
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
   });
 
-  it('a manifest regex with catastrophic backtracking is refused, not run', () => {
+  it('manifest regexes run on a linear-time engine: catastrophic patterns finish, back-references are refused', () => {
     const reg = join(dir, 'registry', 'evil');
     mkdirSync(reg, { recursive: true });
     const m = JSON.parse(readFileSync(join(ROOT, 'datasets', 'sample', 'manifest.json'), 'utf8')) as { name: string; root: string; embedded: boolean; rules: { pattern: string }[] };
     m.name = 'evil';
-    m.rules[0]!.pattern = '^(a+)+$';
+    // Exponential (^(a+)+$) and cubic (.+\w+\w+$, 185 s on a 1 KiB path in V8) backtracking patterns.
+    m.rules.unshift({ ...m.rules[0]!, pattern: '^(a+)+$' }, { ...m.rules[0]!, pattern: '.+\\w+\\w+$!' });
+    writeFileSync(join(reg, 'manifest.json'), JSON.stringify(m));
+    const ok = cli(['datasets', 'stats', 'evil'], { STIDEBENCH_REGISTRY: join(dir, 'registry') });
+    expect(ok.status, ok.stderr).toBe(0);
+    m.rules[0]!.pattern = '^(a)\\1$';
     writeFileSync(join(reg, 'manifest.json'), JSON.stringify(m));
     const r = cli(['datasets', 'stats', 'evil'], { STIDEBENCH_REGISTRY: join(dir, 'registry') });
-    expectLocated(r, /evil\/manifest\.json: invalid manifest: field rules\.0\.pattern: unsafe regular expression/);
+    expectLocated(r, /evil\/manifest\.json: invalid manifest: field rules\.0\.pattern: regular expression uses a back-reference/);
   });
 });
 
@@ -176,6 +181,33 @@ describe('strict readers, --lenient', () => {
     expect(p.status, p.stderr).toBe(0);
     expect(p.stderr).toMatch(/pad\.int: --lenient: ignored 16 byte\(s\) of trailing data/);
   });
+
+  it('run: strict by default; --lenient skips through the same preparation and reports it in the summary', () => {
+    mkdirSync(join(dir, 'byo', 'normal'), { recursive: true });
+    mkdirSync(join(dir, 'byo', 'attack'), { recursive: true });
+    const SAMPLE_ATTACK = join(ROOT, 'datasets', 'sample', 'traces', 'attack');
+    for (let i = 1; i <= 6; i++) {
+      const text = readFileSync(join(SAMPLE_NORMAL, `cp-${i}.strace`), 'utf8');
+      // cp-3 gets a cut call line in its middle (its line 3).
+      const lines = text.split('\n');
+      if (i === 3) lines.splice(2, 0, '1234  write(1, "abc');
+      writeFileSync(join(dir, 'byo', 'normal', `cp-${i}.strace`), lines.join('\n'));
+    }
+    for (const f of ['awk-system-1.strace', 'bash-dev-tcp-1.strace']) writeFileSync(join(dir, 'byo', 'attack', f), readFileSync(join(SAMPLE_ATTACK, f)));
+    writeFileSync(
+      join(dir, 'byo.yaml'),
+      'name: byo-lenient\ndatasets:\n  - name: mine\n    inline: { path: byo, program: cp }\n    split: { seed: 3, train: { fraction: 0.5 } }\n' +
+        'detectors: [{ kind: stide, scope: shared }]\nk: 4\nframes: 10\nthresholds: { count: [1] }\n',
+    );
+    const strict = cli(['run', 'byo.yaml', '--out', 'res', '--no-cache', '-q']);
+    expectLocated(strict, /byo\/normal\/cp-3\.strace:3: incomplete or garbled call line/);
+    expect(existsSync(join(dir, 'res', 'byo-lenient'))).toBe(false);
+    const r = cli(['run', 'byo.yaml', '--out', 'res', '--no-cache', '-q', '--lenient']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: mine: .*cp-3\.strace: --lenient: skipped 1 malformed line\(s\), first at line 3/);
+    const summary = readFileSync(join(dir, 'res', 'byo-lenient', 'summary.md'), 'utf8');
+    expect(summary).toMatch(/cp-3\.strace: --lenient: skipped 1 malformed line\(s\), first at line 3/);
+  }, 120_000);
 });
 
 describe('models', () => {

@@ -95,6 +95,8 @@ interface Group {
 const EXPECTED_2021 = 'a LID-DS 2021 line "timestamp_ns uid pid process_name tid syscall >|< params..."';
 const EXPECTED_2019 = 'a LID-DS 2019 line "event_no HH:MM:SS.nnnnnnnnn cpu uid process_name tid >|< syscall params..."';
 
+const MAX_ID = 2147483647;
+
 function isUint(s: string): boolean {
   if (s.length === 0) return false;
   for (let i = 0; i < s.length; i++) {
@@ -187,6 +189,9 @@ export class LiddsRecordingParser {
       if (name === 'switch') return;
     }
     if (!isUint(tid)) this.fail(text, 'thread id is not a number');
+    // Linux pids and thread ids fit in 31 bits; a bigger one is a garbled line, not a trace key.
+    if (tid.length > 10 || Number(tid) > MAX_ID) this.fail(text, 'thread id out of range');
+    if (pid !== null && (pid.length > 10 || Number(pid) > MAX_ID)) this.fail(text, 'pid out of range');
     if (dir !== '>' && dir !== '<') this.fail(text, `direction ${JSON.stringify(dir)} is neither ">" nor "<"`);
     if (name === '') this.fail(text, 'empty syscall name');
     const d = this.opts.direction;
@@ -260,7 +265,9 @@ export function parseRecordingJson(text: string, file: string): RecordingInfo {
   try {
     json = JSON.parse(text.split("'").join('"'));
   } catch (e) {
-    throw new InputError(`recording metadata is not JSON: ${(e as Error).message}`, { file, expected: 'the LID-DS 2021 <name>.json' });
+    // V8's message quotes the text around the error, newlines included: keep the error on one line.
+    const why = (e as Error).message.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, 200);
+    throw new InputError(`recording metadata is not JSON: ${why}`, { file, expected: 'the LID-DS 2021 <name>.json' });
   }
   const o = json as { exploit?: unknown; time?: { exploit?: unknown } };
   if (typeof o !== 'object' || o === null || typeof o.exploit !== 'boolean') {
