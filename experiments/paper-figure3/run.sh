@@ -82,6 +82,8 @@ command -v nginx >/dev/null || need+=(nginx)
 command -v ab >/dev/null || need+=(apache2-utils)
 command -v strace >/dev/null || need+=(strace)
 case ",$CONFIGS," in *,bpftrace-*|*,kernel*|*,count-probe*) command -v bpftrace >/dev/null || need+=(bpftrace) ;; esac
+# The kernel backend builds its eBPF program and libbpf loader on first use (clang, cc, libbpf-dev).
+case ",$CONFIGS," in *,kernel,*) command -v clang >/dev/null || need+=(clang); [ -f /usr/include/bpf/libbpf.h ] || need+=(libbpf-dev) ;; esac
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

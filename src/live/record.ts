@@ -255,7 +255,7 @@ async function recordBpftrace(opts: RecordOptions, tmpTrace: string): Promise<{ 
   const CALL = /^\d+ \d+$/;
   let run: ReturnType<typeof runBpftrace>;
   try {
-    run = runBpftrace(printEveryCallProgram({ kind: 'tasks', tids: [pid] }), {
+    run = runBpftrace(printEveryCallProgram({ kind: 'tasks', tids: [pid], prelude: pid }), {
       bin: opts.bpftraceBin,
       onLine: (l) => {
         if (CALL.test(l)) {
