@@ -265,6 +265,8 @@ TRACER_PID=$!
 wait_ptrace || die "strace did not attach: $(cat "$TMP/train.strace.err")"
 train_load
 stop_tracer "$TRACER_PID"; TRACER_PID=""
+# strace detaching on SIGINT leaves the calls in progress as "name(args <detached ...>" lines: not calls.
+sed -i '/<detached \.\.\.>$/d' "$TMP/train.strace"
 "${CLI[@]}" train --data "$TMP/train.strace" --label normal --program nginx --detector xenids -k "$K" -o "$MODEL" >"$TMP/train.out" 2>&1 ||
   die "stidebench train failed: $(cat "$TMP/train.out")"
 log "$(cat "$TMP/train.out")"
