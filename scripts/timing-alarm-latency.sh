@@ -11,7 +11,7 @@
 #   bash scripts/timing-alarm-latency.sh [--reps 5] [--backends strace,kernel] [--out results/paper-figure3]
 #
 # Writes OUT/alarm-latency.json (every run's summary fields) and OUT/alarm-latency.md. Needs cc,
-# python3, strace; bpftrace and root for the kernel backend. Every wait has a timeout.
+# python3, strace; root and clang + libbpf-dev for the kernel backend. Every wait has a timeout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)

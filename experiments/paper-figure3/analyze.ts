@@ -33,7 +33,7 @@ const CONFIG_TEXT: Record<string, string> = {
   'bpftrace-file': 'bpftrace raw_syscalls:sys_enter (server pids) to a file',
   'bpftrace-watch': 'stidebench watch --backend bpftrace --pid MASTER (every call printed into watch)',
   'count-probe': 'bpftrace raw_syscalls:sys_enter (server pids), counting in the kernel only',
-  kernel: 'stidebench watch --backend kernel --pid MASTER (the detector in eBPF)',
+  kernel: 'stidebench watch --backend kernel --pid MASTER (the detector in eBPF: libbpf, BTF raw tracepoint, task storage)',
 };
 
 // ------------------------------------------------------------------------------------------- inputs
@@ -713,7 +713,8 @@ function summaryMd(
     [
       '- Not the paper\'s setup: no hypervisor; the tracer, the detector, the server and ab share the same CPUs (the paper\'s XenIDS ran in Dom0). ' +
         'ptrace (strace) stops the traced worker twice per system call, which is why strace costs far more than the paper\'s in-hypervisor interception; ' +
-        'eBPF (bpftrace) runs in the kernel and only pays for the tracepoint plus a ring-buffer copy per call.',
+        'eBPF (bpftrace) runs in the kernel and only pays for the tracepoint plus a ring-buffer copy per call; bpftrace 0.17 attaches a perf tracepoint ' +
+        '(the count-only probe pays for it), the kernel backend a BTF raw tracepoint (libbpf), which is cheaper per call (`bash scripts/timing-kernel-percall.sh`).',
       '- The paper\'s "XenIDS deactivated" (interception patch present but off) has no counterpart here: with no tracer attached nginx is exactly native.',
       '- "Asynchronous" here means the detector reads a pipe; when it falls behind, the pipe (64 KiB) fills and the tracer blocks, so the server is slowed ' +
         'rather than events dropped (bpftrace instead drops events when its ring buffer is full: "lost events").',

@@ -82,6 +82,8 @@ command -v nginx >/dev/null || need+=(nginx)
 command -v ab >/dev/null || need+=(apache2-utils)
 command -v strace >/dev/null || need+=(strace)
 case ",$CONFIGS," in *,bpftrace-*|*,kernel*|*,count-probe*) command -v bpftrace >/dev/null || need+=(bpftrace) ;; esac
+# The kernel backend builds its eBPF program and libbpf loader on first use (clang, cc, libbpf-dev).
+case ",$CONFIGS," in *,kernel,*) command -v clang >/dev/null || need+=(clang); [ -f /usr/include/bpf/libbpf.h ] || need+=(libbpf-dev) ;; esac
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -263,6 +265,8 @@ TRACER_PID=$!
 wait_ptrace || die "strace did not attach: $(cat "$TMP/train.strace.err")"
 train_load
 stop_tracer "$TRACER_PID"; TRACER_PID=""
+# strace detaching on SIGINT leaves the calls in progress as "name(args <detached ...>" lines: not calls.
+sed -i '/<detached \.\.\.>$/d' "$TMP/train.strace"
 "${CLI[@]}" train --data "$TMP/train.strace" --label normal --program nginx --detector xenids -k "$K" -o "$MODEL" >"$TMP/train.out" 2>&1 ||
   die "stidebench train failed: $(cat "$TMP/train.out")"
 log "$(cat "$TMP/train.out")"

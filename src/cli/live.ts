@@ -215,8 +215,9 @@ Alarms name the real calls of the window, also calls the model never saw.
 Backends: strace (-f -q -ttt; events read in 10 ms batches, 1 ms with --on-alarm stop|kill; lossless);
 bpftrace (a raw_syscalls tracepoint printing every call of the scope; may lose events under load: they
 are counted); kernel (the detector itself in eBPF: only alarms and counters leave the kernel; stop/kill
-are sent by the kernel at the offending call itself). bpftrace and kernel need root and tracefs (mounted
-when missing).
+are sent by the kernel at the offending call itself; a libbpf program built on first use, which needs
+clang and libbpf-dev, k <= 16 and --frame <= 1024). bpftrace and kernel need root; bpftrace needs
+tracefs (mounted when missing).
 --on-alarm stop|kill acts once per process, only on a pid > 1 that the stream showed created by the
 watched command (or given with --pid, or its descendant) and that the kernel reports ours (strace: its
 TracerPid is watch's strace; bpftrace: it descends from the watched roots); any other target is

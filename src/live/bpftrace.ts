@@ -1,6 +1,7 @@
-// Owns running bpftrace for the live commands (record --backend bpftrace, watch --backend bpftrace and
-// --backend kernel): tracefs mounted or a clear message, the scope programs (a command's process tree or
-// a set of pids and their threads/descendants, or a cgroup), starting bpftrace and waiting until its
+// Owns running bpftrace for the live commands (record --backend bpftrace, watch --backend bpftrace; the
+// line protocol and its runner also serve the kernel backend's loader): tracefs mounted or a clear
+// message, the scope programs (a command's process tree or a set of pids and their threads/descendants,
+// or a cgroup), starting bpftrace and waiting until its
 // probes are attached (a marker printed by BEGIN), splitting its stdout into lines, counting its
 // "Lost N events" notices, and stopping it: SIGINT (bpftrace runs END and prints its maps), repeated
 // because bpftrace 0.17 loses a SIGINT that lands while it is busy, then SIGKILL after a timeout so a
@@ -43,8 +44,11 @@ export function checkBpftrace(bin = 'bpftrace'): string {
 
 /** Which tasks a bpftrace program watches. */
 export type BpfScope =
-  /** These tasks (and every task they fork from now on). */
-  | { kind: 'tasks'; tids: number[] }
+  /**
+   * These tasks (and every task they fork from now on). `prelude`: a launcher (startStopped) whose own
+   * calls are not the command's: skipped until an exec succeeds, whose call is then the first printed.
+   */
+  | { kind: 'tasks'; tids: number[]; prelude?: number }
   /** Every task of the cgroup (v2) at this path. */
   | { kind: 'cgroup'; path: string };
 
@@ -68,13 +72,23 @@ export function scopeParts(scope: BpfScope): { begin: string; filter: string; pr
 /** `tid number` per call and `tid +++ exited +++` per task end: the stream today's watch decodes. */
 export function printEveryCallProgram(scope: BpfScope): string {
   const s = scopeParts(scope);
+  const pre = scope.kind === 'tasks' && scope.prelude !== undefined ? scope.prelude | 0 : undefined;
+  // The launcher's calls (a PATH search may fail several execs) are held back; the exec that succeeds
+  // (sched_process_exec) prints its call as the command's first.
+  const call =
+    pre === undefined
+      ? `printf("%d %d\\n", tid, args->id);`
+      : `if (@pre[tid]) { @prenr[tid] = args->id; } else { printf("%d %d\\n", tid, args->id); }`;
   return [
-    `BEGIN { ${s.begin} printf("${READY}\\n"); }`,
+    `BEGIN { ${s.begin} ${pre === undefined ? '' : `@pre[${pre}] = 1;`} printf("${READY}\\n"); }`,
     s.probes,
-    `tracepoint:raw_syscalls:sys_enter /${s.filter}/ { printf("%d %d\\n", tid, args->id); }`,
+    `tracepoint:raw_syscalls:sys_enter /${s.filter}/ { ${call} }`,
+    pre === undefined ? '' : `tracepoint:sched:sched_process_exec /@pre[tid]/ { delete(@pre[tid]); printf("%d %d\\n", tid, @prenr[tid]); delete(@prenr[tid]); }`,
     `tracepoint:sched:sched_process_exit /${s.exitFilter}/ { printf("%d +++ exited +++\\n", tid); ${scope.kind === 'tasks' ? 'delete(@t[tid]);' : ''} }`,
-    `END { ${scope.kind === 'tasks' ? 'clear(@t);' : ''} print(@mapfull); clear(@mapfull); }`,
-  ].join('\n');
+    `END { ${scope.kind === 'tasks' ? 'clear(@t);' : ''} ${pre === undefined ? '' : 'clear(@pre); clear(@prenr);'} print(@mapfull); clear(@mapfull); }`,
+  ]
+    .filter((l) => l !== '')
+    .join('\n');
 }
 
 export interface BpftraceRun {
@@ -100,10 +114,31 @@ export function runBpftrace(program: string, opts: { bin?: string; onLine: (line
   ensureTracefs();
   const bin = opts.bin ?? 'bpftrace';
   const args = ['-B', 'line', ...(opts.unsafe ? ['--unsafe'] : []), '-e', program];
-  const child = spawn(bin, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, BPFTRACE_MAP_KEYS_MAX: String(opts.mapKeys ?? 65536), BPFTRACE_STRLEN: '64' },
+  return runLineTool(bin, args, {
+    onLine: opts.onLine,
+    env: { BPFTRACE_MAP_KEYS_MAX: String(opts.mapKeys ?? 65536), BPFTRACE_STRLEN: '64' },
+    notFound: `bpftrace is not installed; install it with \`${BPFTRACE_INSTALL}\``,
   });
+}
+
+/**
+ * Starts a tracer that speaks the protocol of our bpftrace programs (the ready marker, then lines, "Lost N
+ * events" notices, "@mapfull: N" at the end): bpftrace itself or the kernel backend's loader
+ * (bpf/stide-loader.c, whose configuration goes to its stdin).
+ */
+export function runLineTool(
+  bin: string,
+  args: string[],
+  opts: { onLine: (line: string) => void; env?: Record<string, string>; input?: string; notFound: string },
+): BpftraceRun {
+  const child = spawn(bin, args, {
+    stdio: [opts.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env },
+  });
+  if (opts.input !== undefined) {
+    child.stdin!.on('error', () => undefined); // a loader that failed early closes its stdin: its stderr says why
+    child.stdin!.end(opts.input);
+  }
   let err = '';
   let lost = 0;
   let mapFull = 0;
@@ -145,7 +180,7 @@ export function runBpftrace(program: string, opts: { bin?: string; onLine: (line
   });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res, rej) => {
     child.once('error', (e: NodeJS.ErrnoException) =>
-      rej(e.code === 'ENOENT' ? new InputError(`bpftrace is not installed; install it with \`${BPFTRACE_INSTALL}\``) : new InputError(`cannot run bpftrace: ${e.message}`)),
+      rej(e.code === 'ENOENT' ? new InputError(opts.notFound) : new InputError(`cannot run ${bin}: ${e.message}`)),
     );
     child.stdout!.once('end', () => {
       if (pending !== '') line(pending);
@@ -171,8 +206,8 @@ export function runBpftrace(program: string, opts: { bin?: string; onLine: (line
   return { child, ready: readyP, exit, stop, stderr: () => err, lost: () => lost, mapFull: () => mapFull };
 }
 
-/** Waits for the ready marker; an InputError with bpftrace's own reason when it exits first. */
-export async function awaitAttached(run: BpftraceRun, timeoutMs = 60_000): Promise<void> {
+/** Waits for the ready marker; an InputError with the tracer's own reason when it exits first. */
+export async function awaitAttached(run: BpftraceRun, timeoutMs = 60_000, failure?: (reason: string) => string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const first = await Promise.race([
     run.ready.then(() => 'ready' as const),
@@ -189,7 +224,9 @@ export async function awaitAttached(run: BpftraceRun, timeoutMs = 60_000): Promi
     .filter((l) => l !== '' && !l.includes('RLIMIT_MEMLOCK'));
   const msg = (lines.find((l) => l.includes('ERROR')) ?? lines[0] ?? (first === 'timeout' ? `no ready marker within ${timeoutMs} ms` : 'bpftrace exited before attaching')).replace(/^.*?ERROR: /, '');
   throw new InputError(
-    `bpftrace could not attach (${msg}); it needs root (or CAP_BPF + CAP_PERFMON), a kernel with BPF tracepoints and tracefs mounted at ${TRACEFS}`,
+    failure
+      ? failure(msg)
+      : `bpftrace could not attach (${msg}); it needs root (or CAP_BPF + CAP_PERFMON), a kernel with BPF tracepoints and tracefs mounted at ${TRACEFS}`,
   );
 }
 

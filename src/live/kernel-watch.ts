@@ -1,8 +1,10 @@
-// Owns `watch --backend kernel`: loads the program of ./kernel-program.ts with bpftrace on a scope (a command
-// started stopped, pids with their threads and descendants, or a cgroup), turns its alarm lines into
-// the same reports and summary as the user-space watch (src/live/watch.ts), and ends it cleanly
-// (SIGINT -> END dumps the counts of live threads; SIGKILL after a timeout). Lost events (bpftrace's
-// "Lost N events": alarm or thread-end lines dropped) and map-full conditions are reported, never hidden.
+// Owns `watch --backend kernel`: builds (./kernel-build.ts) and runs the libbpf loader of bpf/stide.bpf.c
+// with the configuration of ./kernel-program.ts on a scope (a command started stopped, whose launcher's
+// own calls before its exec are skipped like the strace backend drops them; pids with their threads and
+// descendants; or a cgroup), turns its alarm lines into the same reports and summary as the user-space
+// watch (src/live/watch.ts), and ends it cleanly (SIGINT -> the loader drains its ring buffer and dumps
+// the counts of live threads; SIGKILL after a timeout). Lost events (the loader's "Lost N events": alarm
+// or thread-end records the ring buffer could not take) and map-full conditions are reported, never hidden.
 //
 // Stop/kill are sent by the kernel program itself (bpf_send_signal) to the task making the call that
 // completed the alarming window, before that call returns to user space: the distance is measured per
@@ -13,7 +15,8 @@ import { performance } from 'node:perf_hooks';
 import { InputError } from '../errors.js';
 import { minAlarmLfc, policyLabel } from '../eval/threshold.js';
 import { linuxX86_64 } from '../traces/syscalls/linux-x86_64.js';
-import { awaitAttached, checkBpftrace, runBpftrace, startStopped, type BpfScope } from './bpftrace.js';
+import { awaitAttached, runLineTool, startStopped } from './bpftrace.js';
+import { kernelBuild, KERNEL_TOOLCHAIN_INSTALL } from './kernel-build.js';
 import type { SavedModel } from './model-file.js';
 import { allTasks, procStat, stalled, withDescendants } from './procs.js';
 import { exitStatusOf } from './record.js';
@@ -31,7 +34,7 @@ import {
   type WatchSource,
   type WatchSummary,
 } from './watch.js';
-import { kernelProgram, RAW_BITS, unpackKey } from './kernel-program.js';
+import { kernelProgram, type KernelScope } from './kernel-program.js';
 
 interface ThreadCounts {
   events: number;
@@ -49,15 +52,15 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
       expected: `a count threshold <= ${opts.frame} or a ratio < 1`,
     });
   }
-  checkBpftrace(opts.bpftraceBin);
+  const build = kernelBuild();
   const table = linuxX86_64;
   let launcher: ChildProcess | undefined;
-  let scope: BpfScope;
+  let scope: KernelScope;
   let roots: number[] = [];
   if (source.kind === 'command') {
     launcher = await startStopped(source.argv, opts.stdio ?? (opts.json ? ['inherit', 2, 'inherit'] : 'inherit'));
     roots = [launcher.pid!];
-    scope = { kind: 'tasks', tids: roots };
+    scope = { kind: 'tasks', tids: roots, prelude: launcher.pid! };
   } else if (source.kind === 'pid') {
     roots = withDescendants(source.pids);
     scope = { kind: 'tasks', tids: allTasks(roots) };
@@ -65,8 +68,7 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
     scope = { kind: 'cgroup', path: source.path };
   }
   const action = opts.onAlarm ?? 'report';
-  const prog = kernelProgram(model, { frame: opts.frame, minLfc, scope, action, table, ownPid: process.pid });
-  const names = model.alphabet.allNames();
+  const prog = kernelProgram(model, { frame: opts.frame, minLfc, scope, action, table, ownPid: process.pid }, opts.resetOn ?? model.config.resetOn);
 
   const reports: AlarmReport[] = [];
   const latencies: ProcessLatency[] = [];
@@ -86,10 +88,8 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
     else out.write((r.type === 'alarm' ? formatAlarm(r) : formatSummary(r)) + '\n');
     opts.events?.write(line);
   };
-  const callNames = (key: bigint, raw: bigint): string[] => {
-    if (prog.rawKey) return unpackKey(raw, prog.k, RAW_BITS).map((nr) => table.name(nr));
-    return unpackKey(key, prog.k, prog.bits).map((id) => names[id] ?? '?');
-  };
+  // The window's real calls (syscall numbers, oldest first): named like the other backends name them.
+  const callNames = (nrs: string): string[] => nrs.split(',').map((n) => table.name(Number(n)));
   const END_RE = /^@(ev|win|mis|al|fa1)\[(\d+)\]: (\d+)$/;
   const onLine = (l: string): void => {
     const c = l.charCodeAt(0);
@@ -99,8 +99,8 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
       const tid = Number(f[1]);
       const window = Number(f[3]);
       const event = Number(f[4]);
-      const ns = BigInt(f[8]!);
-      const t0 = BigInt(f[9]!);
+      const ns = BigInt(f[7]!);
+      const t0 = BigInt(f[8]!);
       const comm = f.slice(10).join(' ');
       const first = !firstAlarm.has(tid);
       let act: AlarmReport['action'] = 'none';
@@ -123,7 +123,7 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
         event,
         lfc: Number(f[5]),
         frame: opts.frame,
-        sequence: callNames(BigInt(f[6]!), BigInt(f[7]!)),
+        sequence: callNames(f[9]!),
         first,
         action: act,
       };
@@ -150,12 +150,20 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
     }
   };
 
-  const run = runBpftrace(prog.text, { bin: opts.bpftraceBin, onLine, mapKeys: prog.mapKeys, unsafe: action !== 'report' });
+  const run = runLineTool(build.loader, [build.object], {
+    onLine,
+    input: prog.config,
+    notFound: `the kernel backend's loader is missing (${build.loader}); install the toolchain with \`${KERNEL_TOOLCHAIN_INSTALL}\``,
+  });
   const launcherExit = launcher
     ? new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => launcher.once('exit', (code, signal) => res({ code, signal })))
     : undefined;
   try {
-    await awaitAttached(run, 120_000);
+    await awaitAttached(
+      run,
+      120_000,
+      (msg) => `the kernel backend's eBPF program could not be loaded (${msg}); it needs root (or CAP_BPF + CAP_PERFMON) and a kernel with BTF (/sys/kernel/btf/vmlinux)`,
+    );
   } catch (e) {
     launcher?.kill('SIGKILL');
     throw e;
@@ -207,7 +215,7 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
   const seconds = (performance.now() - started) / 1000;
   if (!stopping && code !== 0) {
     launcher?.kill('SIGKILL');
-    throw new InputError(`bpftrace failed: ${run.stderr().trim().split('\n').at(-1) ?? `exit status ${code}`}`);
+    throw new InputError(`the kernel backend's loader failed: ${run.stderr().trim().split('\n').at(-1) ?? `exit status ${code}`}`);
   }
 
   // Per-thread counts: ended threads, then the END dump of the living ones.

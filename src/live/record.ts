@@ -5,7 +5,8 @@
 // shell) and inherited stdio, so the command sees the terminal and its arguments arrive untouched.
 // bpftrace backend: the command is started stopped (a `kill -STOP $$; exec "$@"` launcher), bpftrace
 // attaches raw_syscalls:sys_enter filtered to that pid and every task forked from it
-// (sched:sched_process_fork), then the command is continued; output is UNM-style `tid number` lines in
+// (sched:sched_process_fork), then the command is continued (the launcher's own calls until its exec
+// succeeds are not recorded, as under strace); output is UNM-style `tid number` lines in
 // Linux x86_64 numbering. Both write to a temporary name next to FILE and rename at the end (trace first,
 // then sidecar), so a reader never sees a half-written recording under the final name.
 
@@ -255,7 +256,7 @@ async function recordBpftrace(opts: RecordOptions, tmpTrace: string): Promise<{ 
   const CALL = /^\d+ \d+$/;
   let run: ReturnType<typeof runBpftrace>;
   try {
-    run = runBpftrace(printEveryCallProgram({ kind: 'tasks', tids: [pid] }), {
+    run = runBpftrace(printEveryCallProgram({ kind: 'tasks', tids: [pid], prelude: pid }), {
       bin: opts.bpftraceBin,
       onLine: (l) => {
         if (CALL.test(l)) {

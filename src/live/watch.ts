@@ -828,7 +828,10 @@ async function startBpftraceBackend(source: Extract<WatchSource, { kind: 'comman
   } else if (source.kind === 'pid') {
     tids = allTasks(withDescendants(source.pids));
   }
-  const scope = source.kind === 'cgroup' ? { kind: 'cgroup' as const, path: source.path } : { kind: 'tasks' as const, tids };
+  // Command mode: the launcher's own calls before the command's exec are dropped in the kernel (as the
+  // strace backend drops them), so every backend counts the same calls.
+  const scope =
+    source.kind === 'cgroup' ? { kind: 'cgroup' as const, path: source.path } : { kind: 'tasks' as const, tids, ...(launcher ? { prelude: launcher.pid! } : {}) };
   let feed: (l: string) => void = () => {};
   const lines: string[] = [];
   let decoderRef: EventDecoder | undefined;

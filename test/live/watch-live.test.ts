@@ -112,6 +112,21 @@ describe.skipIf(noBpf !== null)('bpftrace backend', () => {
     expect(o.text()).toMatch(/^lost: 0 events lost by the tracer$/m);
   }, 60_000);
 
+  it('watch -- CMD counts the same calls with every backend: the launcher shell\'s own calls before the exec are dropped', async () => {
+    const counts: Record<string, unknown> = {};
+    for (const backend of ['strace', 'bpftrace', 'kernel'] as const) {
+      const r = await watch(model, { kind: 'command', argv: ['cat', '/etc/hostname'] }, { frame: 20, policy: countThreshold(5), backend, out: collectOutput().out, stdio: 'ignore', keepReports: true });
+      expect(r.exitStatus).toBe(0);
+      expect(r.processes.length).toBe(1);
+      const p = r.processes[0]!;
+      counts[backend] = { events: p.events, windows: p.windows, mismatches: p.mismatches };
+    }
+    expect(counts['bpftrace']).toEqual(counts['strace']);
+    expect(counts['kernel']).toEqual(counts['strace']);
+    // cat's own calls, from its execve on: the same model scores them without a mismatch.
+    expect(counts['strace']).toMatchObject({ mismatches: 0 });
+  }, 120_000);
+
   it('kernel backend: --on-alarm kill lands at the offending call (0 further calls), stop leaves the offender stopped and ends', async () => {
     const o = collectOutput();
     const k = await watch(model, { kind: 'command', argv: ['sh', '-c', 'cat /etc/hostname; ls -laR /usr/share/doc >/dev/null; true'] }, { frame: 20, policy: countThreshold(5), backend: 'kernel', onAlarm: 'kill', out: o.out, stdio: 'ignore', keepReports: true });
