@@ -21,7 +21,7 @@ import type { SavedModel } from './model-file.js';
 import { allTasks, procStat, stalled, withDescendants } from './procs.js';
 import { exitStatusOf } from './record.js';
 import {
-  delayStats,
+  DelaySample,
   formatAlarm,
   formatSummary,
   watchStatus,
@@ -33,6 +33,7 @@ import {
   type WatchResult,
   type WatchSource,
   type WatchSummary,
+  SUMMARY_RECORDS,
 } from './watch.js';
 import { kernelProgram, type KernelScope } from './kernel-program.js';
 
@@ -70,12 +71,19 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
   const action = opts.onAlarm ?? 'report';
   const prog = kernelProgram(model, { frame: opts.frame, minLfc, scope, action, table, ownPid: process.pid }, opts.resetOn ?? model.config.resetOn);
 
+  // Bounded on endless streams like the user-space watch: threads that ended are summed (their records
+  // kept only with keepReports, as watch.ts keeps its processLog), a thread's first-alarm state goes with
+  // its end line, and the listed latencies/actions stop at SUMMARY_RECORDS (counted beyond).
   const reports: AlarmReport[] = [];
   const latencies: ProcessLatency[] = [];
-  const ended = new Map<number, ThreadCounts>();
+  let processesAlarmed = 0;
+  const endedSum = { processes: 0, events: 0, windows: 0, mismatches: 0, alarms: 0 };
+  const endedRecords: ProcessRecord[] = [];
   const alive = new Map<number, Partial<ThreadCounts>>();
   const firstAlarm = new Map<number, { event: number; action: ActionRecord['action'] | null }>();
-  const delaysMs: number[] = [];
+  const actionRecords: ActionRecord[] = [];
+  let actionsOmitted = 0;
+  const delays = new DelaySample();
   let totalEvents = 0;
   let totalMismatches = 0;
   let nReports = 0;
@@ -110,9 +118,12 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
         act = action === 'report' ? 'none' : pid > 1 && pid !== process.pid ? (action === 'stop' ? 'stopped' : 'killed') : 'refused';
         if (act === 'stopped') stoppedAny = true;
         firstAlarm.set(tid, { event, action: act === 'none' ? null : act });
-        latencies.push({ pid: tid, program: comm || null, calls: event + 1, window, ms: Math.round(Number(ns - t0) / 1000) / 1000 });
+        processesAlarmed++;
+        if (latencies.length < SUMMARY_RECORDS) {
+          latencies.push({ pid: tid, program: comm || null, calls: event + 1, window, ms: Math.round(Number(ns - t0) / 1000) / 1000 });
+        }
       }
-      delaysMs.push(Number(nowNs - ns) / 1e6);
+      delays.add(Number(nowNs - ns) / 1e6);
       const r: AlarmReport = {
         type: 'alarm',
         time: new Date(performance.timeOrigin + Number(ns) / 1e6 - (Number(nowNs) / 1e6 - performance.now())).toISOString(),
@@ -132,7 +143,23 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
       emit(r);
     } else if (c === 69 /* E */ && l.startsWith('E ')) {
       const f = l.split(' ').map(Number);
-      ended.set(f[1]!, { events: f[2]!, windows: f[3]!, mismatches: f[4]!, alarms: f[5]!, firstAlarmWindow: f[6]! - 1 });
+      const tid = f[1]!;
+      const t: ProcessRecord = { pid: tid, events: f[2]!, windows: f[3]!, mismatches: f[4]!, alarms: f[5]!, firstAlarmWindow: f[6]! - 1 };
+      endedSum.processes++;
+      endedSum.events += t.events;
+      endedSum.windows += t.windows;
+      endedSum.mismatches += t.mismatches;
+      endedSum.alarms += t.alarms;
+      if (keep) endedRecords.push(t);
+      // The thread is gone: its action is final (a reused tid is a new thread, with a first alarm of its own).
+      const fa = firstAlarm.get(tid);
+      if (fa !== undefined) {
+        if (fa.action !== null) {
+          if (actionRecords.length < SUMMARY_RECORDS) actionRecords.push({ pid: tid, action: fa.action, callsAfterAction: t.events - (fa.event + 1) });
+          else actionsOmitted++;
+        }
+        firstAlarm.delete(tid);
+      }
     } else if (c === 64 /* @ */) {
       const m = END_RE.exec(l);
       if (m) {
@@ -218,12 +245,12 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
     throw new InputError(`the kernel backend's loader failed: ${run.stderr().trim().split('\n').at(-1) ?? `exit status ${code}`}`);
   }
 
-  // Per-thread counts: ended threads, then the END dump of the living ones.
-  const processes: ProcessRecord[] = [];
-  for (const [tid, t] of ended) processes.push({ pid: tid, ...t });
+  // Per-thread counts: ended threads (summed; records with keepReports), then the END dump of the living
+  // ones (the kernel drops a thread's state at its exit, so a tid is never in both at once).
+  const living: ProcessRecord[] = [];
   for (const [tid, a] of alive) {
-    if (ended.has(tid) || !(a.events! > 0)) continue;
-    processes.push({
+    if (!(a.events! > 0)) continue;
+    living.push({
       pid: tid,
       events: a.events ?? 0,
       windows: a.windows ?? 0,
@@ -232,16 +259,20 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
       firstAlarmWindow: a.firstAlarmWindow ?? -1,
     });
   }
-  processes.sort((x, y) => x.pid - y.pid);
-  const actions: ActionRecord[] = [];
+  const processes = keep ? [...endedRecords, ...living].sort((x, y) => x.pid - y.pid) : [];
+  const actions: ActionRecord[] = [...actionRecords];
   for (const [tid, fa] of firstAlarm) {
     if (fa.action === null) continue;
-    const p = processes.find((x) => x.pid === tid);
+    if (actions.length >= SUMMARY_RECORDS) {
+      actionsOmitted++;
+      continue;
+    }
+    const p = living.find((x) => x.pid === tid);
     actions.push({ pid: tid, action: fa.action, callsAfterAction: p ? p.events - (fa.event + 1) : 0 });
   }
   const leftStopped = actions.filter((a) => a.action === 'stopped' && /^[Tt]$/.test(procStat(a.pid)?.state ?? '')).map((a) => a.pid);
-  const sum = (f: (p: ProcessRecord) => number): number => processes.reduce((acc, p) => acc + f(p), 0);
-  const events = Math.max(totalEvents, sum((p) => p.events));
+  const sum = (f: (p: ProcessRecord) => number): number => living.reduce((acc, p) => acc + f(p), 0);
+  const events = Math.max(totalEvents, endedSum.events + sum((p) => p.events));
   const summary: WatchSummary = {
     type: 'summary',
     backend: 'kernel',
@@ -250,17 +281,19 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
     mapFull: run.mapFull(),
     seconds: Math.round(seconds * 1000) / 1000,
     eventsPerSecond: seconds > 0 ? Math.round(events / seconds) : 0,
-    processes: processes.length,
-    windows: sum((p) => p.windows),
-    mismatches: Math.max(totalMismatches, sum((p) => p.mismatches)),
-    alarms: sum((p) => p.alarms),
+    processes: endedSum.processes + living.length,
+    windows: endedSum.windows + sum((p) => p.windows),
+    mismatches: Math.max(totalMismatches, endedSum.mismatches + sum((p) => p.mismatches)),
+    alarms: endedSum.alarms + sum((p) => p.alarms),
     reports: nReports,
-    processesAlarmed: latencies.length,
+    processesAlarmed,
     latencyClock: 'trace',
     latency: latencies,
     actions,
+    ...(processesAlarmed > latencies.length ? { latencyOmitted: processesAlarmed - latencies.length } : {}),
+    ...(actionsOmitted > 0 ? { actionsOmitted } : {}),
     leftStopped,
-    alarmDelayMs: delayStats(delaysMs),
+    alarmDelayMs: delays.stats(),
     skippedLines: 0,
     threshold: policyLabel(opts.policy),
     minAlarmLfc: minLfc,
