@@ -59,7 +59,12 @@ export function trainStide(traces: readonly Trace[], k: number, scope: DbScope):
 /** Online form of window-set models: a window is anomalous when the (union) set lacks it. */
 export function windowSetTest(k: number, dbs: ReadonlyMap<string, WindowSet>) {
   const db = unionWindowSet(k, dbs.values());
-  return { k, merged: dbs.size, test: (w: Int32Array): number => (db.has(w, 0) ? 0 : 1) };
+  return {
+    k,
+    merged: dbs.size,
+    test: (w: Int32Array): number => (db.has(w, 0) ? 0 : 1),
+    rolling: { lanes: db.lanes, roll: (key: Int32Array, id: number) => db.rollKey(key, id), testKey: (key: Int32Array) => (db.findKey(key) < 0 ? 1 : 0) },
+  };
 }
 
 export const stideDetector = defineDetector({

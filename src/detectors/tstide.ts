@@ -140,6 +140,14 @@ export const tstideDetector = defineDetector({
         const j = set.findHashed(w, 0, hashWindow(w, 0, k));
         return j < 0 ? 1 : rare[j]!;
       },
+      rolling: {
+        lanes: set.lanes,
+        roll: (key: Int32Array, id: number) => set.rollKey(key, id),
+        testKey: (key: Int32Array) => {
+          const j = set.findKey(key);
+          return j < 0 ? 1 : rare[j]!;
+        },
+      },
     };
   },
 });

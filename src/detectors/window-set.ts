@@ -240,6 +240,30 @@ export class WindowSet {
     return p >= 0 ? this.slotIdx[p]! : -1;
   }
 
+  /**
+   * Rolls one call into a caller-held key of `lanes` ints (the online detector keeps one per process):
+   * after k rolls since the key was zeroed, key holds the exact key of the last k calls, and findKey
+   * looks it up without rebuilding it from a ring buffer. Ids the key cannot hold roll in as code 0,
+   * so (as in find) no window holding one is ever found. Valid while the set's layout is unchanged
+   * (no add of a new id range after the key was started).
+   */
+  rollKey(key: Int32Array, id: number): void {
+    const b = this.b | 0;
+    const cb = 32 - b;
+    const nl = this.nl | 0;
+    const x = id - this.lo;
+    const v = x >= 0 && x < this.maxV ? x + 1 : 0;
+    for (let l = nl - 1; l > 0; l--) key[l] = (key[l]! << b) | (key[l - 1]! >>> cb);
+    key[0] = (key[0]! << b) | v;
+    key[nl - 1] = key[nl - 1]! & this.topMask;
+  }
+
+  /** Index of the window whose key (rollKey) is in key[0 .. lanes), or -1. */
+  findKey(key: Int32Array): number {
+    const p = this.probe(key);
+    return p >= 0 ? this.slotIdx[p]! : -1;
+  }
+
   /** Old API: index of the window seq[start..start+k), or -1. The hash argument is ignored (keys are exact). */
   findHashed(seq: ArrayLike<number>, start: number, _h?: number): number {
     return this.find(seq, start);

@@ -47,6 +47,14 @@ function expectSame(set: WindowSet, naive: NaiveSet, tests: readonly ArrayLike<n
     const sig = ref.map((x) => (x < 0 ? 1 : 0));
     expect(Array.from(set.mismatches(t))).toEqual(sig);
     expect(Array.from(set.lookupAll(t))).toEqual(ref);
+    // The online detector's rolling key: one key rolled call by call finds the same windows.
+    const key = new Int32Array(set.lanes);
+    const rolled: number[] = [];
+    for (let p = 0; p < t.length; p++) {
+      set.rollKey(key, t[p]!);
+      if (p >= k - 1) rolled.push(set.findKey(key));
+    }
+    expect(rolled).toEqual(ref);
     // signalInto at an offset into a reused buffer, over a sub-range of the trace.
     if (t.length >= k + 2) {
       const big = new Uint8Array(t.length + 5).fill(7);
