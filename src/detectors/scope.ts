@@ -14,18 +14,31 @@ export function scopeKey(scope: DbScope, program: string): string {
 }
 
 /** Builds one database per scope key from the training traces (shared scope always has '*'). */
-export function buildScoped<D>(traces: readonly Trace[], scope: DbScope, make: () => D, add: (db: D, t: Trace) => void): Map<string, D> {
+export function buildScoped<D>(
+  traces: readonly Trace[],
+  scope: DbScope,
+  make: (key: string) => D,
+  add: (db: D, t: Trace) => void,
+  observe?: { size: (db: D) => number; report: (distinct: number) => void },
+): Map<string, D> {
   const dbs = new Map<string, D>();
+  let distinct = 0;
   for (const t of traces) {
     const key = scopeKey(scope, t.program);
     let db = dbs.get(key);
     if (db === undefined) {
-      db = make();
+      db = make(key);
       dbs.set(key, db);
     }
-    add(db, t);
+    if (observe === undefined) add(db, t);
+    else {
+      const before = observe.size(db);
+      add(db, t);
+      distinct += observe.size(db) - before;
+      observe.report(distinct);
+    }
   }
-  if (scope === 'shared' && !dbs.has(SHARED_KEY)) dbs.set(SHARED_KEY, make());
+  if (scope === 'shared' && !dbs.has(SHARED_KEY)) dbs.set(SHARED_KEY, make(SHARED_KEY));
   return dbs;
 }
 

@@ -51,8 +51,8 @@ export class StideModel implements Model {
   }
 }
 
-export function trainStide(traces: readonly Trace[], k: number, scope: DbScope): StideModel {
-  const dbs = buildScoped(traces, scope, () => new WindowSet(k), (db, t) => db.addTrace(t.calls));
+export function trainStide(traces: readonly Trace[], k: number, scope: DbScope, observe?: (distinctWindows: number) => void): StideModel {
+  const dbs = buildScoped(traces, scope, () => new WindowSet(k), (db, t) => db.addTrace(t.calls), observe && { size: (db) => db.size, report: observe });
   return new StideModel({ kind: 'stide', scope, k, resetOn: [] }, dbs);
 }
 
@@ -72,7 +72,7 @@ export const stideDetector = defineDetector({
   summary: 'Stide: every distinct k-window of normal traces; an absent window is a mismatch',
   params: z.object({}).strict(),
   scopes: ['per-program', 'shared'],
-  train: (traces, o) => trainStide(traces, o.k, o.scope),
+  train: (traces, o) => trainStide(traces, o.k, o.scope, o.observe),
   save: (m) => saveWindowSets((m as StideModel).dbs),
   load: (parts, config, _params, size) => new StideModel(config, loadWindowSets(parts, config.k, size)),
   online: (m) => windowSetTest(m.config.k, (m as StideModel).dbs),

@@ -105,9 +105,10 @@ export function trainTstide(
   k: number,
   scope: DbScope,
   rareFraction: number = DEFAULT_RARE_FRACTION,
+  observe?: (distinctWindows: number) => void,
 ): TstideModel {
   if (!(rareFraction > 0 && rareFraction < 1)) throw new RangeError(`t-stide rareFraction must be in (0, 1), got ${rareFraction}`);
-  const sets = buildScoped(traces, scope, () => new WindowSet(k), (db, t) => db.addTrace(t.calls));
+  const sets = buildScoped(traces, scope, () => new WindowSet(k), (db, t) => db.addTrace(t.calls), observe && { size: (db) => db.size, report: observe });
   return new TstideModel({ kind: 'tstide', scope, k, resetOn: [] }, rareFraction, tstideDbs(sets, rareFraction));
 }
 
@@ -122,7 +123,7 @@ export const tstideDetector = defineDetector({
   summary: 't-stide: Stide that also flags windows seen in less than rareFraction of the training windows',
   params: z.object({ rareFraction: z.number().gt(0).lt(1).default(DEFAULT_RARE_FRACTION) }).strict(),
   scopes: ['per-program', 'shared'],
-  train: (traces, o) => trainTstide(traces, o.k, o.scope, o.params.rareFraction),
+  train: (traces, o) => trainTstide(traces, o.k, o.scope, o.params.rareFraction, o.observe),
   save: (m) => saveWindowSets(new Map([...(m as TstideModel).dbs].map(([p, db]) => [p, db.set]))),
   load: (parts, config, params, size) => new TstideModel(config, params.rareFraction, tstideDbs(loadWindowSets(parts, config.k, size), params.rareFraction)),
   online: (m) => {

@@ -55,6 +55,12 @@ export interface TrainOptions<P> {
   scope: DbScope;
   resetOn: readonly string[];
   params: P;
+  /**
+   * Optional: called after each training trace with the distinct windows over all the model's
+   * databases so far (the training-convergence curve, recorded during the model's own training).
+   * Kinds whose databases hold exactly the training windows (stide, t-stide) call it; others ignore it.
+   */
+  observe?: (distinctWindows: number) => void;
 }
 
 /** Typed arrays a model file can hold. */
