@@ -25,7 +25,7 @@
 
 import { z } from 'zod';
 import { WindowSet, hashWindow } from './window-set.js';
-import { buildScoped, loadWindowSets, saveWindowSets, scopeKey, sumOver, unionWindowSet } from './scope.js';
+import { loadWindowSets, saveWindowSets, scopeKey, sumOver, trainWindowSets, unionWindowSet } from './scope.js';
 import { defineDetector, type DbScope, type DetectorConfig, type Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
@@ -502,7 +502,7 @@ export function trainHamming(
   if (!Number.isInteger(minDistance) || minDistance < 1 || minDistance > k) {
     throw new RangeError(`Hamming minDistance must be an integer in 1..k (k = ${k}), got ${minDistance}`);
   }
-  const sets = buildScoped(traces, scope, () => new WindowSet(k), (db, t) => db.addTrace(t.calls));
+  const sets = trainWindowSets(traces, scope, k);
   return new HammingModel({ kind: 'hamming', scope, k, resetOn: [] }, minDistance, hammingDbs(k, sets));
 }
 

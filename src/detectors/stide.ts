@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import { WindowSet } from './window-set.js';
-import { buildScoped, loadWindowSets, saveWindowSets, scopeKey, sumOver, unionWindowSet } from './scope.js';
+import { loadWindowSets, saveWindowSets, scopeKey, sumOver, trainWindowSets, unionWindowSet } from './scope.js';
 import { defineDetector, type DbScope, type DetectorConfig, type Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
@@ -52,7 +52,7 @@ export class StideModel implements Model {
 }
 
 export function trainStide(traces: readonly Trace[], k: number, scope: DbScope, observe?: (distinctWindows: number) => void): StideModel {
-  const dbs = buildScoped(traces, scope, () => new WindowSet(k), (db, t) => db.addTrace(t.calls), observe && { size: (db) => db.size, report: observe });
+  const dbs = trainWindowSets(traces, scope, k, observe);
   return new StideModel({ kind: 'stide', scope, k, resetOn: [] }, dbs);
 }
 

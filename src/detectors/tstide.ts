@@ -9,7 +9,7 @@
 
 import { z } from 'zod';
 import { WindowSet, hashWindow } from './window-set.js';
-import { buildScoped, loadWindowSets, saveWindowSets, scopeKey, sumOver, unionWindowSet } from './scope.js';
+import { loadWindowSets, saveWindowSets, scopeKey, sumOver, trainWindowSets, unionWindowSet } from './scope.js';
 import { defineDetector, type DbScope, type DetectorConfig, type Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
@@ -108,7 +108,7 @@ export function trainTstide(
   observe?: (distinctWindows: number) => void,
 ): TstideModel {
   if (!(rareFraction > 0 && rareFraction < 1)) throw new RangeError(`t-stide rareFraction must be in (0, 1), got ${rareFraction}`);
-  const sets = buildScoped(traces, scope, () => new WindowSet(k), (db, t) => db.addTrace(t.calls), observe && { size: (db) => db.size, report: observe });
+  const sets = trainWindowSets(traces, scope, k, observe);
   return new TstideModel({ kind: 'tstide', scope, k, resetOn: [] }, rareFraction, tstideDbs(sets, rareFraction));
 }
 

@@ -280,6 +280,24 @@ export class WindowSet {
     this.rebuild(bitsForMaxId(maxId - this.lo), this.mask + 1);
   }
 
+  /**
+   * Shrinks the storage and the table to what the stored windows need: exactly the size the set would
+   * have grown to from the default start (so bytes and signals do not depend on the sizing hint). Call it
+   * after training a set sized from the training length; a no-op when nothing is to shrink.
+   */
+  fit(): void {
+    let windows = 16;
+    while (windows < this.n) windows *= 2;
+    if (windows >= this.counts.length) return;
+    const arena = new Int32Array(windows * this.k);
+    arena.set(this.arena.subarray(0, this.n * this.k));
+    this.arena = arena;
+    const counts = new Float64Array(windows);
+    counts.set(this.counts.subarray(0, this.n));
+    this.counts = counts;
+    this.regrow(windows * 2);
+  }
+
   /** Doubles the window storage and the table. */
   private growWindows(): void {
     const cap = (this.mask + 1) * 2;

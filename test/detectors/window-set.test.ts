@@ -158,6 +158,10 @@ describe('WindowSet (exact integer keys) against a naive Map<string>', () => {
     for (let i = 0; i + k <= t.length; i++) b.add(t, i);
     const c = new WindowSet(k, 100_000, 39);
     c.addTrace(t);
+    // A set pre-sized from the training length is fitted to exactly the size growing would give.
+    expect(c.bytes).toBeGreaterThan(a.bytes);
+    c.fit();
+    expect(c.bytes).toBe(a.bytes);
     const back = WindowSet.fromExport(k, a.export().windows, a.export().counts);
     const probe = randomCalls(3000, 45, 78);
     for (const s of [b, c, back]) {
