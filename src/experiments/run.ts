@@ -18,7 +18,7 @@ import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/th
 import type { ScoreExtras } from '../eval/score.js';
 import type { Experiment } from './schema.js';
 import type { DetectorSpec } from '../detectors/registry.js';
-import type { Trace } from '../traces/trace.js';
+import type { CallArray, Trace } from '../traces/trace.js';
 
 export { manifestChecksum, mapTable, type DatasetSummary } from '../prepare/index.js';
 
@@ -101,6 +101,8 @@ function dataHash(sets: readonly (readonly Trace[])[], alphabet: readonly string
   const h = createHash('sha256');
   h.update(JSON.stringify(alphabet));
   const bytes = (a: Int32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  // Calls as 4-byte ids whatever array holds them (the packed form's bytes: cache keys stay valid).
+  const ids = (c: CallArray): Int32Array => (c instanceof Int32Array ? c : Int32Array.from(c));
   for (const traces of sets) {
     h.update(JSON.stringify(JSON.stringify(traces.map(({ calls: _c, alphabet: _a, ...meta }) => meta))));
     const offsets = new Int32Array(traces.length + 1);
@@ -111,7 +113,7 @@ function dataHash(sets: readonly (readonly Trace[])[], alphabet: readonly string
     });
     offsets[traces.length] = o;
     h.update(bytes(offsets));
-    for (const t of traces) h.update(bytes(t.calls));
+    for (const t of traces) h.update(bytes(ids(t.calls)));
     if (o === 0) h.update(new Uint8Array(4));
   }
   return h.digest('hex');
