@@ -9,8 +9,8 @@ export { InputError } from './errors.js';
 export type { InputErrorDetails } from './errors.js';
 
 // ---- Traces: one process's calls, raw (reader numbering) or encoded in one dense alphabet.
-export { traceId } from './traces/trace.js';
-export type { Label, RawTrace, SyscallTable, Trace, TraceMeta } from './traces/trace.js';
+export { narrowCalls, traceId } from './traces/trace.js';
+export type { CallArray, Label, RawTrace, SyscallTable, Trace, TraceMeta } from './traces/trace.js';
 export { Alphabet, UNKNOWN } from './traces/alphabet.js';
 
 // ---- Readers (UNM, ADFA-LD, strace, CSV; gzip detected by content) and syscall tables.

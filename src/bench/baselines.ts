@@ -2,10 +2,10 @@
 // - naive: a JS Set<string> of comma-joined windows (what a first prototype does);
 // - careful: a Set<number> of windows packed into one exact integer (sum of x_j * A^(k-1-j), rolled
 //   forward per call), what a careful JS author writes first; exact while A^k <= 2^53, else unavailable;
-// - floor: one summing pass over the same test calls held in one contiguous Int32Array, the memory
-//   bandwidth limit no detector that reads every call can beat.
+// - floor: one summing pass over the same test calls held in one contiguous typed array, the memory
+//   bandwidth limit no detector that reads every call can beat (in the element type the traces use).
 
-import type { Trace } from '../traces/trace.js';
+import type { CallArray, Trace } from '../traces/trace.js';
 
 export function naiveTrain(traces: readonly Trace[], k: number): Set<string> {
   const set = new Set<string>();
@@ -16,7 +16,7 @@ export function naiveTrain(traces: readonly Trace[], k: number): Set<string> {
   return set;
 }
 
-export function naiveScore(set: Set<string>, calls: Int32Array, k: number): Uint8Array {
+export function naiveScore(set: Set<string>, calls: CallArray, k: number): Uint8Array {
   const nw = calls.length >= k ? calls.length - k + 1 : 0;
   const out = new Uint8Array(nw);
   for (let i = 0; i < nw; i++) out[i] = set.has(calls.slice(i, i + k).join(',')) ? 0 : 1;
@@ -47,7 +47,7 @@ export function carefulTrain(traces: readonly Trace[], k: number, A: number): Se
 }
 
 /** Mismatch signal into out (reused); returns the number of windows. Ids must be in 0 .. A-1. */
-export function carefulScore(set: Set<number>, calls: Int32Array, k: number, A: number, out: Uint8Array): number {
+export function carefulScore(set: Set<number>, calls: CallArray, k: number, A: number, out: Uint8Array): number {
   const L = calls.length;
   if (L < k) return 0;
   const P = A ** (k - 1);
@@ -61,11 +61,12 @@ export function carefulScore(set: Set<number>, calls: Int32Array, k: number, A: 
   return L - k + 1;
 }
 
-/** Every test call in one contiguous array (built once, untimed). */
-export function concatCalls(traces: readonly Trace[]): Int32Array {
+/** Every test call in one contiguous array of the traces' own element type (built once, untimed). */
+export function concatCalls(traces: readonly Trace[]): CallArray {
   let n = 0;
   for (const t of traces) n += t.calls.length;
-  const all = new Int32Array(n);
+  const types = new Set(traces.map((t) => t.calls.constructor));
+  const all = types.size === 1 && traces[0]!.calls instanceof Uint8Array ? new Uint8Array(n) : types.size === 1 && traces[0]!.calls instanceof Uint16Array ? new Uint16Array(n) : new Int32Array(n);
   let o = 0;
   for (const t of traces) {
     all.set(t.calls, o);
@@ -75,7 +76,7 @@ export function concatCalls(traces: readonly Trace[]): Int32Array {
 }
 
 /** The floor: one summing pass. */
-export function sumPass(all: Int32Array): number {
+export function sumPass(all: CallArray): number {
   let s = 0;
   for (let i = 0; i < all.length; i++) s = (s + all[i]!) | 0;
   return s;

@@ -25,9 +25,9 @@
 
 import { z } from 'zod';
 import { WindowSet, hashWindow } from './window-set.js';
-import { buildScoped, loadWindowSets, saveWindowSets, scopeKey, sumOver, unionWindowSet } from './scope.js';
+import { loadWindowSets, saveWindowSets, scopeKey, sumOver, trainWindowSets, unionWindowSet } from './scope.js';
 import { defineDetector, type DbScope, type DetectorConfig, type Model } from './types.js';
-import type { Trace } from '../traces/trace.js';
+import type { CallArray, Trace } from '../traces/trace.js';
 
 /** Index of the child with value v among the sorted children [lo, hi), or -1. */
 function findChild(vals: Int32Array, lo: number, hi: number, v: number): number {
@@ -387,12 +387,12 @@ class WindowCache {
     this.set = new WindowSet(k, 64);
   }
 
-  get(calls: Int32Array, i: number, h: number): number {
+  get(calls: CallArray, i: number, h: number): number {
     const idx = this.set.findHashed(calls, i, h);
     return idx < 0 ? -1 : this.vals[idx]!;
   }
 
-  put(calls: Int32Array, i: number, h: number, v: number): void {
+  put(calls: CallArray, i: number, h: number, v: number): void {
     this.set.addHashed(calls, i, h);
     const idx = this.set.size - 1;
     if (idx >= this.vals.length) {
@@ -435,7 +435,7 @@ export class HammingModel implements Model {
    * Per window: the exact-lookup result, then (for absent windows) search(stopAt, best) through the
    * per-call cache. Returns values capped at `best`.
    */
-  private distances(db: HammingDb, calls: Int32Array, stopAt: number, best: number): Uint8Array {
+  private distances(db: HammingDb, calls: CallArray, stopAt: number, best: number): Uint8Array {
     const k = this.config.k;
     const idx = db.set.lookupAll(calls);
     const out = new Uint8Array(idx.length);
@@ -502,7 +502,7 @@ export function trainHamming(
   if (!Number.isInteger(minDistance) || minDistance < 1 || minDistance > k) {
     throw new RangeError(`Hamming minDistance must be an integer in 1..k (k = ${k}), got ${minDistance}`);
   }
-  const sets = buildScoped(traces, scope, () => new WindowSet(k), (db, t) => db.addTrace(t.calls));
+  const sets = trainWindowSets(traces, scope, k);
   return new HammingModel({ kind: 'hamming', scope, k, resetOn: [] }, minDistance, hammingDbs(k, sets));
 }
 

@@ -19,7 +19,7 @@
 import { z } from 'zod';
 import { buildScoped, scopeKey, sumOver } from './scope.js';
 import { defineDetector, type DbScope, type DetectorConfig, type Model } from './types.js';
-import type { Trace } from '../traces/trace.js';
+import type { CallArray, Trace } from '../traces/trace.js';
 
 /** Pair bitsets of one database. Bit (c, d, x) is set when x was seen d positions after c. */
 export class PairSet {
@@ -39,7 +39,7 @@ export class PairSet {
   }
 
   /** Records every pair of a training trace. */
-  addTrace(calls: Int32Array): void {
+  addTrace(calls: CallArray): void {
     const k = this.k;
     const A = this.A;
     const W = this.W;
@@ -65,7 +65,7 @@ export class PairSet {
   }
 
   /** Missing pairs of the call at position i with the calls after it, up to offset k-1 (or the end). */
-  missingAt(calls: Int32Array, i: number): number {
+  missingAt(calls: CallArray, i: number): number {
     const k = this.k;
     const A = this.A;
     const W = this.W;

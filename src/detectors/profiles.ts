@@ -27,7 +27,7 @@
 import { HammingIndex } from './hamming.js';
 import { WindowSet, hashWindow } from './window-set.js';
 import type { DetectorConfig, Model } from './types.js';
-import type { Trace } from '../traces/trace.js';
+import type { CallArray, Trace } from '../traces/trace.js';
 
 export const IDENTIFY_METHODS = ['mismatch', 'jsd'] as const;
 export type IdentifyMethod = (typeof IDENTIFY_METHODS)[number];
@@ -171,7 +171,7 @@ export function jsDivergence(p: ArrayLike<number>, q: ArrayLike<number>): number
 }
 
 /** Empirical call distribution of calls[0..n) in a profile set's bins (unsmoothed). */
-export function callDistribution(set: ProfileSet, calls: Int32Array, n: number = calls.length): Float64Array {
+export function callDistribution(set: ProfileSet, calls: CallArray, n: number = calls.length): Float64Array {
   const m = Math.min(n, calls.length);
   const d = new Float64Array(set.bins);
   for (let j = 0; j < m; j++) {
@@ -211,7 +211,7 @@ function prefixLength(n: CallsSeen, L: number): number {
 }
 
 /** Sum over the windows of calls[0..m) of d_min to profile i (0 for windows in its database). */
-function hammingSum(set: ProfileSet, i: number, calls: Int32Array, m: number): number {
+function hammingSum(set: ProfileSet, i: number, calls: CallArray, m: number): number {
   const k = set.k;
   const nw = Math.max(0, m - k + 1);
   if (nw === 0) return 0;
@@ -247,7 +247,7 @@ function hammingSum(set: ProfileSet, i: number, calls: Int32Array, m: number): n
  * Identifies a process's profile after each of several prefix lengths in one pass per profile (the
  * accuracy study asks for n = 10, 50, 100, 500, all). Results are aligned with `ns`.
  */
-export function identifyAtPrefixes(set: ProfileSet, calls: Int32Array, method: IdentifyMethod, ns: readonly CallsSeen[]): Identification[] {
+export function identifyAtPrefixes(set: ProfileSet, calls: CallArray, method: IdentifyMethod, ns: readonly CallsSeen[]): Identification[] {
   const L = calls.length;
   const k = set.k;
   const P = set.size;
@@ -322,7 +322,7 @@ export function identifyAtPrefixes(set: ProfileSet, calls: Int32Array, method: I
   return out;
 }
 
-function decideMismatch(set: ProfileSet, calls: Int32Array, m: number, miss: Float64Array): Identification {
+function decideMismatch(set: ProfileSet, calls: CallArray, m: number, miss: Float64Array): Identification {
   const k = set.k;
   const P = set.size;
   const nw = Math.max(0, m - k + 1);
@@ -353,7 +353,7 @@ function decideMismatch(set: ProfileSet, calls: Int32Array, m: number, miss: Flo
 }
 
 /** Identifies a process's profile from its first n calls ('all': every call). */
-export function identifyProfile(set: ProfileSet, calls: Int32Array, method: IdentifyMethod, n: CallsSeen = 'all'): Identification {
+export function identifyProfile(set: ProfileSet, calls: CallArray, method: IdentifyMethod, n: CallsSeen = 'all'): Identification {
   return identifyAtPrefixes(set, calls, method, [n])[0]!;
 }
 

@@ -125,12 +125,12 @@ export function defaultLabel(kind: string, scope: DbScope, params: Readonly<Reco
   return extra ? `${base}(${extra})` : base;
 }
 
-export function trainModel(spec: DetectorSpec, traces: readonly Trace[], k: number): Model {
+export function trainModel(spec: DetectorSpec, traces: readonly Trace[], k: number, observe?: (distinctWindows: number) => void): Model {
   const def = getDetector(spec.kind);
   const params = parseParams(spec.kind, spec.params);
   const msg = def.check?.(params, k);
   if (msg !== undefined) throw new InputError(msg);
-  return def.train(traces, { k, scope: spec.scope, resetOn: spec.resetOn, params });
+  return def.train(traces, { k, scope: spec.scope, resetOn: spec.resetOn, params, ...(observe ? { observe } : {}) });
 }
 
 /** Names a detector must find in the alphabet before it is frozen (so resets work on test data). */

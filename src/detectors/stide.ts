@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import { WindowSet } from './window-set.js';
-import { buildScoped, loadWindowSets, saveWindowSets, scopeKey, sumOver, unionWindowSet } from './scope.js';
+import { loadWindowSets, saveWindowSets, scopeKey, sumOver, trainWindowSets, unionWindowSet } from './scope.js';
 import { defineDetector, type DbScope, type DetectorConfig, type Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
@@ -51,15 +51,20 @@ export class StideModel implements Model {
   }
 }
 
-export function trainStide(traces: readonly Trace[], k: number, scope: DbScope): StideModel {
-  const dbs = buildScoped(traces, scope, () => new WindowSet(k), (db, t) => db.addTrace(t.calls));
+export function trainStide(traces: readonly Trace[], k: number, scope: DbScope, observe?: (distinctWindows: number) => void): StideModel {
+  const dbs = trainWindowSets(traces, scope, k, observe);
   return new StideModel({ kind: 'stide', scope, k, resetOn: [] }, dbs);
 }
 
 /** Online form of window-set models: a window is anomalous when the (union) set lacks it. */
 export function windowSetTest(k: number, dbs: ReadonlyMap<string, WindowSet>) {
   const db = unionWindowSet(k, dbs.values());
-  return { k, merged: dbs.size, test: (w: Int32Array): number => (db.has(w, 0) ? 0 : 1) };
+  return {
+    k,
+    merged: dbs.size,
+    test: (w: Int32Array): number => (db.has(w, 0) ? 0 : 1),
+    rolling: { lanes: db.lanes, roll: (key: Int32Array, id: number) => db.rollKey(key, id), testKey: (key: Int32Array) => (db.findKey(key) < 0 ? 1 : 0) },
+  };
 }
 
 export const stideDetector = defineDetector({
@@ -67,7 +72,7 @@ export const stideDetector = defineDetector({
   summary: 'Stide: every distinct k-window of normal traces; an absent window is a mismatch',
   params: z.object({}).strict(),
   scopes: ['per-program', 'shared'],
-  train: (traces, o) => trainStide(traces, o.k, o.scope),
+  train: (traces, o) => trainStide(traces, o.k, o.scope, o.observe),
   save: (m) => saveWindowSets((m as StideModel).dbs),
   load: (parts, config, _params, size) => new StideModel(config, loadWindowSets(parts, config.k, size)),
   online: (m) => windowSetTest(m.config.k, (m as StideModel).dbs),

@@ -9,7 +9,7 @@
 
 import { z } from 'zod';
 import { WindowSet, hashWindow } from './window-set.js';
-import { buildScoped, loadWindowSets, saveWindowSets, scopeKey, sumOver, unionWindowSet } from './scope.js';
+import { loadWindowSets, saveWindowSets, scopeKey, sumOver, trainWindowSets, unionWindowSet } from './scope.js';
 import { defineDetector, type DbScope, type DetectorConfig, type Model } from './types.js';
 import type { Trace } from '../traces/trace.js';
 
@@ -105,9 +105,10 @@ export function trainTstide(
   k: number,
   scope: DbScope,
   rareFraction: number = DEFAULT_RARE_FRACTION,
+  observe?: (distinctWindows: number) => void,
 ): TstideModel {
   if (!(rareFraction > 0 && rareFraction < 1)) throw new RangeError(`t-stide rareFraction must be in (0, 1), got ${rareFraction}`);
-  const sets = buildScoped(traces, scope, () => new WindowSet(k), (db, t) => db.addTrace(t.calls));
+  const sets = trainWindowSets(traces, scope, k, observe);
   return new TstideModel({ kind: 'tstide', scope, k, resetOn: [] }, rareFraction, tstideDbs(sets, rareFraction));
 }
 
@@ -122,7 +123,7 @@ export const tstideDetector = defineDetector({
   summary: 't-stide: Stide that also flags windows seen in less than rareFraction of the training windows',
   params: z.object({ rareFraction: z.number().gt(0).lt(1).default(DEFAULT_RARE_FRACTION) }).strict(),
   scopes: ['per-program', 'shared'],
-  train: (traces, o) => trainTstide(traces, o.k, o.scope, o.params.rareFraction),
+  train: (traces, o) => trainTstide(traces, o.k, o.scope, o.params.rareFraction, o.observe),
   save: (m) => saveWindowSets(new Map([...(m as TstideModel).dbs].map(([p, db]) => [p, db.set]))),
   load: (parts, config, params, size) => new TstideModel(config, params.rareFraction, tstideDbs(loadWindowSets(parts, config.k, size), params.rareFraction)),
   online: (m) => {
@@ -139,6 +140,14 @@ export const tstideDetector = defineDetector({
       test: (w: Int32Array): number => {
         const j = set.findHashed(w, 0, hashWindow(w, 0, k));
         return j < 0 ? 1 : rare[j]!;
+      },
+      rolling: {
+        lanes: set.lanes,
+        roll: (key: Int32Array, id: number) => set.rollKey(key, id),
+        testKey: (key: Int32Array) => {
+          const j = set.findKey(key);
+          return j < 0 ? 1 : rare[j]!;
+        },
       },
     };
   },

@@ -55,6 +55,12 @@ export interface TrainOptions<P> {
   scope: DbScope;
   resetOn: readonly string[];
   params: P;
+  /**
+   * Optional: called after each training trace with the distinct windows over all the model's
+   * databases so far (the training-convergence curve, recorded during the model's own training).
+   * Kinds whose databases hold exactly the training windows (stide, t-stide) call it; others ignore it.
+   */
+  observe?: (distinctWindows: number) => void;
 }
 
 /** Typed arrays a model file can hold. */
@@ -75,6 +81,19 @@ export interface WindowTest {
   /** Databases merged into this test (a per-program model is watched against the union of its databases). */
   readonly merged: number;
   test(window: Int32Array): number;
+  /** Optional rolling form of the same test (window-set models): a per-process key updated per call. */
+  readonly rolling?: RollingTest;
+}
+
+/**
+ * The rolling form of a WindowTest: the caller keeps `lanes` ints of key per process, rolls every call
+ * into it, and once k calls were rolled since it zeroed the key, testKey gives exactly what test gives
+ * for the window of the last k calls, without building that window.
+ */
+export interface RollingTest {
+  readonly lanes: number;
+  roll(key: Int32Array, id: number): void;
+  testKey(key: Int32Array): number;
 }
 
 /**

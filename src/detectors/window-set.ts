@@ -29,12 +29,12 @@
 // lookupAll(calls, out?), bitsPerCall, lanes, and the constructor's optional maxId hint.
 
 const MAX_BITS = 30;
-/** Odd multipliers of the multiply-shift hash, one per lane (lanes 5+ reuse them in turn). */
+/**
+ * Odd multipliers of the multiply-shift hash, one per lane (lanes 5+ reuse them in turn). The hot loops
+ * spell them as literals (0x9e3779b1, 0x85ebca77, 0xc2b2ae3d, 0x27d4eb2f): a module constant outside
+ * V8's small-integer range is a heap number, loaded, hole-checked and unboxed on every use.
+ */
 const MUL = [0x9e3779b1 | 0, 0x85ebca77 | 0, 0xc2b2ae3d | 0, 0x27d4eb2f | 0] as const;
-const M0 = MUL[0];
-const M1 = MUL[1];
-const M2 = MUL[2];
-const M3 = MUL[3];
 
 // The polynomial rolling hash below is no longer used by WindowSet itself; it stays exported for callers
 // that hash windows for their own caches (hamming, profiles).
@@ -58,12 +58,6 @@ export function bitsForMaxId(maxId: number): number {
   const v = Math.max(1, maxId + 1);
   return 32 - Math.clz32(v);
 }
-
-/** Windows per block of the blocked scans, and their scratch (module-level: no allocation per call). */
-const BLOCK = 256;
-const SCRATCH0 = new Int32Array(BLOCK);
-const SCRATCH1 = new Int32Array(BLOCK);
-const SCRATCH_H = new Int32Array(BLOCK);
 
 function log2(x: number): number {
   return 31 - Math.clz32(x);
@@ -134,7 +128,7 @@ export class WindowSet {
     this.b = b;
     this.nl = nl;
     this.topMask = topBits === 32 ? -1 : (1 << topBits) - 1;
-    this.maxV = 2 ** b - 1;
+    this.maxV = (1 << b) - 1; // b <= 30: a small integer (2 ** b would make the field a double)
     this.slots = new Int32Array(cap * nl);
     this.slotIdx = new Int32Array(cap);
     this.mask = cap - 1;
@@ -145,7 +139,7 @@ export class WindowSet {
   /** Re-inserts every stored window (after a layout change: more bits or a bigger table). */
   private rebuild(b: number, cap: number): void {
     this.layout(b, cap);
-    const k = this.k;
+    const k = this.k | 0;
     const kb = new Int32Array(this.nl); // not this.kb: addTrace's generic rolling key may live there
     for (let i = 0; i < this.n; i++) {
       this.keyInto(this.arena, i * k, kb);
@@ -185,12 +179,12 @@ export class WindowSet {
 
   /** Key lanes of seq[start..start+k) into out; false when a call does not fit the key (then absent). */
   private keyInto(seq: ArrayLike<number>, start: number, out: Int32Array): boolean {
-    const nl = this.nl;
-    const b = this.b;
+    const nl = this.nl | 0;
+    const b = this.b | 0;
     const cb = 32 - b;
-    const top = this.topMask;
+    const top = this.topMask | 0;
     const maxV = this.maxV;
-    const lo = this.lo;
+    const lo = this.lo | 0;
     out.fill(0);
     let ok = true;
     for (let j = 0; j < this.k; j++) {
@@ -216,8 +210,8 @@ export class WindowSet {
   /** Slot holding key, or -(empty slot + 1) where it would go. */
   private probe(key: Int32Array): number {
     const slots = this.slots;
-    const nl = this.nl;
-    const mask = this.mask;
+    const nl = this.nl | 0;
+    const mask = this.mask | 0;
     let s = this.hashKey(key);
     for (;;) {
       const base = s * nl;
@@ -246,6 +240,30 @@ export class WindowSet {
     return p >= 0 ? this.slotIdx[p]! : -1;
   }
 
+  /**
+   * Rolls one call into a caller-held key of `lanes` ints (the online detector keeps one per process):
+   * after k rolls since the key was zeroed, key holds the exact key of the last k calls, and findKey
+   * looks it up without rebuilding it from a ring buffer. Ids the key cannot hold roll in as code 0,
+   * so (as in find) no window holding one is ever found. Valid while the set's layout is unchanged
+   * (no add of a new id range after the key was started).
+   */
+  rollKey(key: Int32Array, id: number): void {
+    const b = this.b | 0;
+    const cb = 32 - b;
+    const nl = this.nl | 0;
+    const x = id - this.lo;
+    const v = x >= 0 && x < this.maxV ? x + 1 : 0;
+    for (let l = nl - 1; l > 0; l--) key[l] = (key[l]! << b) | (key[l - 1]! >>> cb);
+    key[0] = (key[0]! << b) | v;
+    key[nl - 1] = key[nl - 1]! & this.topMask;
+  }
+
+  /** Index of the window whose key (rollKey) is in key[0 .. lanes), or -1. */
+  findKey(key: Int32Array): number {
+    const p = this.probe(key);
+    return p >= 0 ? this.slotIdx[p]! : -1;
+  }
+
   /** Old API: index of the window seq[start..start+k), or -1. The hash argument is ignored (keys are exact). */
   findHashed(seq: ArrayLike<number>, start: number, _h?: number): number {
     return this.find(seq, start);
@@ -260,6 +278,24 @@ export class WindowSet {
     if (minId >= this.lo && maxId - this.lo + 1 <= this.maxV) return;
     this.lo = Math.min(this.lo, minId);
     this.rebuild(bitsForMaxId(maxId - this.lo), this.mask + 1);
+  }
+
+  /**
+   * Shrinks the storage and the table to what the stored windows need: exactly the size the set would
+   * have grown to from the default start (so bytes and signals do not depend on the sizing hint). Call it
+   * after training a set sized from the training length; a no-op when nothing is to shrink.
+   */
+  fit(): void {
+    let windows = 16;
+    while (windows < this.n) windows *= 2;
+    if (windows >= this.counts.length) return;
+    const arena = new Int32Array(windows * this.k);
+    arena.set(this.arena.subarray(0, this.n * this.k));
+    this.arena = arena;
+    const counts = new Float64Array(windows);
+    counts.set(this.counts.subarray(0, this.n));
+    this.counts = counts;
+    this.regrow(windows * 2);
   }
 
   /** Doubles the window storage and the table. */
@@ -281,11 +317,11 @@ export class WindowSet {
     const oldIdx = this.slotIdx;
     const oldCap = this.mask + 1;
     this.layout(this.b, cap);
-    const nl = this.nl;
+    const nl = this.nl | 0;
     const slots = this.slots;
     const slotIdx = this.slotIdx;
-    const mask = this.mask;
-    const shift = this.shift;
+    const mask = this.mask | 0;
+    const shift = this.shift | 0;
     for (let s = 0; s < oldCap; s++) {
       const base = s * nl;
       if (old[base] === 0) continue;
@@ -305,7 +341,7 @@ export class WindowSet {
   /** Stores a new window (its calls at seq[start..]) in empty slot s; returns its index. */
   private append(seq: ArrayLike<number>, start: number, times: number): number {
     const idx = this.n++;
-    const k = this.k;
+    const k = this.k | 0;
     const arena = this.arena;
     for (let j = 0; j < k; j++) arena[idx * k + j] = seq[start + j]!;
     this.counts[idx] = times;
@@ -351,7 +387,7 @@ export class WindowSet {
 
   /** Adds every window of a trace; returns how many were new. */
   addTrace(calls: ArrayLike<number>): number {
-    const k = this.k;
+    const k = this.k | 0;
     const L = calls.length;
     if (L < k) return 0;
     let max = this.lo;
@@ -367,12 +403,12 @@ export class WindowSet {
 
   /** addTrace for keys of up to 4 lanes, held in locals (the layout cannot change during a trace). */
   private addTrace4(calls: ArrayLike<number>): number {
-    const k = this.k;
+    const k = this.k | 0;
     const L = calls.length;
-    const b = this.b;
+    const b = this.b | 0;
     const cb = 32 - b;
-    const nl = this.nl;
-    const top = this.topMask;
+    const nl = this.nl | 0;
+    const top = this.topMask | 0;
     const m1 = laneMask(1, nl, top);
     const m2 = laneMask(2, nl, top);
     const m3 = laneMask(3, nl, top);
@@ -391,8 +427,8 @@ export class WindowSet {
       if (p < k - 1) continue;
       this.total++;
       const slots = this.slots;
-      const mask = this.mask;
-      let s = (Math.imul(l0, M0) + Math.imul(l1, M1) + Math.imul(l2, M2) + Math.imul(l3, M3)) >>> this.shift;
+      const mask = this.mask | 0;
+      let s = (Math.imul(l0, 0x9e3779b1) + Math.imul(l1, 0x85ebca77) + Math.imul(l2, 0xc2b2ae3d) + Math.imul(l3, 0x27d4eb2f)) >>> this.shift;
       for (;;) {
         const base = s * nl;
         const a = slots[base]!;
@@ -426,7 +462,7 @@ export class WindowSet {
 
   /** addTrace for keys of any width (generic scratch key). */
   private addTraceN(calls: ArrayLike<number>): number {
-    const k = this.k;
+    const k = this.k | 0;
     const L = calls.length;
     const kb = this.kb;
     this.keyInto(calls, 0, kb);
@@ -434,9 +470,9 @@ export class WindowSet {
     for (let i = 0; ; i++) {
       if (this.addKey(kb, calls, i, 1)) added++;
       if (i + k >= L) break;
-      const b = this.b;
+      const b = this.b | 0;
       const cb = 32 - b;
-      const nl = this.nl;
+      const nl = this.nl | 0;
       for (let l = nl - 1; l > 0; l--) kb[l] = (kb[l]! << b) | (kb[l - 1]! >>> cb);
       kb[0] = (kb[0]! << b) | (calls[i + k]! - this.lo + 1);
       kb[nl - 1] = kb[nl - 1]! & this.topMask;
@@ -486,7 +522,7 @@ export class WindowSet {
    * Returns the number of windows written, max(0, to-from-k+1). No allocation.
    */
   signalInto(calls: ArrayLike<number>, from: number, to: number, out: Uint8Array, at = 0): number {
-    const k = this.k;
+    const k = this.k | 0;
     const nw = to - from >= k ? to - from - k + 1 : 0;
     if (nw === 0) return 0;
     if (this.nl === 1) this.scan1(calls, from, nw, out, at);
@@ -498,7 +534,7 @@ export class WindowSet {
 
   /** Index of every window of a trace in this set (-1 when absent); t-stide derives rarity from it. */
   lookupAll(calls: ArrayLike<number>, out?: Int32Array): Int32Array {
-    const k = this.k;
+    const k = this.k | 0;
     const L = calls.length;
     const nw = L >= k ? L - k + 1 : 0;
     const res = out && out.length >= nw ? out.subarray(0, nw) : new Int32Array(nw);
@@ -509,14 +545,17 @@ export class WindowSet {
   }
 
   private scan1(calls: ArrayLike<number>, from: number, nw: number, out: Uint8Array, at: number): void {
-    const k = this.k;
-    const b = this.b;
-    const top = this.topMask;
-    const maxV = this.maxV;
-    const lo = this.lo;
+    from |= 0; // small integers from here on: no tag checks in the loop
+    nw |= 0;
+    at |= 0;
+    const k = this.k | 0;
+    const b = this.b | 0;
+    const top = this.topMask | 0;
+    const maxV = this.maxV >>> 0; // uint32 on both sides of x >>> 0 < maxV: an integer compare
+    const lo = this.lo | 0;
     const slots = this.slots;
-    const mask = this.mask;
-    const shift = this.shift;
+    const mask = this.mask | 0;
+    const shift = this.shift | 0;
     let l0 = 0;
     const end = nw + k - 1;
     for (let p = 0; p < end; p++) {
@@ -525,7 +564,7 @@ export class WindowSet {
       l0 = ((l0 << b) | v) & top;
       const i = p - k + 1;
       if (i < 0) continue;
-      let s = Math.imul(l0, M0) >>> shift;
+      let s = Math.imul(l0, 0x9e3779b1) >>> shift;
       for (;;) {
         const a = slots[s]!;
         if (a === 0) {
@@ -542,80 +581,76 @@ export class WindowSet {
   }
 
   /**
-   * Two lanes (the common case: k <= 8 over < 255 ids). Works in blocks: first the keys and home slots
-   * of up to BLOCK windows (pure arithmetic), then the probes, whose loads are independent of each
-   * other, so the CPU overlaps their cache misses instead of waiting on each in turn.
+   * Two lanes (the common case: k <= 8 over < 255 ids). One plain pass: the probes of consecutive windows
+   * do not depend on each other, so the CPU overlaps them as long as the loop stays small (a blocked
+   * two-pass form measured slower). The multipliers are literals: module constants outside the Smi
+   * range cost V8 a load, a hole check and an unboxing per use.
    */
   private scan2(calls: ArrayLike<number>, from: number, nw: number, out: Uint8Array, at: number): void {
-    const k = this.k;
-    const b = this.b;
+    from |= 0; // small integers from here on: no tag checks in the loop
+    nw |= 0;
+    at |= 0;
+    const k = this.k | 0;
+    const b = this.b | 0;
     const cb = 32 - b;
-    const top = this.topMask;
-    const maxV = this.maxV;
-    const lo = this.lo;
+    const top = this.topMask | 0;
+    const maxV = this.maxV >>> 0; // uint32 on both sides of x >>> 0 < maxV: an integer compare
+    const lo = this.lo | 0;
     const slots = this.slots;
-    const mask = this.mask;
-    const shift = this.shift;
-    const K0 = SCRATCH0;
-    const K1 = SCRATCH1;
-    const H = SCRATCH_H;
+    const mask = this.mask | 0;
+    const shift = this.shift | 0;
     let l0 = 0;
     let l1 = 0;
-    for (let p = 0; p < k - 1; p++) {
-      const x = calls[from + p]! - lo;
+    for (let p = from; p < from + k - 1; p++) {
+      const x = calls[p]! - lo;
       const v = x >>> 0 < maxV ? x + 1 : 0;
       l1 = ((l1 << b) | (l0 >>> cb)) & top;
       l0 = (l0 << b) | v;
     }
-    for (let i0 = 0; i0 < nw; i0 += BLOCK) {
-      const n = Math.min(BLOCK, nw - i0);
-      for (let j = 0; j < n; j++) {
-        const p = i0 + j + k - 1;
-        const x = calls[from + p]! - lo;
-        const v = x >>> 0 < maxV ? x + 1 : 0;
-        l1 = ((l1 << b) | (l0 >>> cb)) & top;
-        l0 = (l0 << b) | v;
-        K0[j] = l0;
-        K1[j] = l1;
-        H[j] = (Math.imul(l0, M0) + Math.imul(l1, M1)) >>> shift;
-      }
-      for (let j = 0; j < n; j++) {
-        let s = H[j]!;
-        let miss = 1;
-        const a0 = K0[j]!;
-        const a1 = K1[j]!;
-        for (;;) {
-          const base = s << 1;
-          const a = slots[base]!;
-          if (a === 0) break; // first: an all-foreign query (lanes 0) must not match an empty slot
-          if (a === a0 && slots[base + 1] === a1) {
-            miss = 0;
-            break;
-          }
-          s = (s + 1) & mask;
+    const end = from + nw + k - 1;
+    const d = at - (from + k - 1); // out index = p + d
+    const mask2 = (mask << 1) | 1; // slot s starts at int 2s
+    for (let p = from + k - 1; p < end; p++) {
+      const x = calls[p]! - lo;
+      const v = x >>> 0 < maxV ? x + 1 : 0;
+      l1 = ((l1 << b) | (l0 >>> cb)) & top;
+      l0 = (l0 << b) | v;
+      let s = ((Math.imul(l0, 0x9e3779b1) + Math.imul(l1, 0x85ebca77)) >>> shift) << 1;
+      let a = slots[s]!;
+      let miss = 1;
+      // a = 0 first: an all-foreign query (lanes 0) must not match an empty slot
+      while (a !== 0) {
+        if (((a ^ l0) | (slots[s + 1]! ^ l1)) === 0) {
+          miss = 0;
+          break;
         }
-        out[at + i0 + j] = miss;
+        s = (s + 2) & mask2;
+        a = slots[s]!;
       }
+      out[p + d] = miss;
     }
   }
 
   /** Keys of 1-4 lanes in locals: sig[at+i] = 1 when absent, or idx[at+i] = window index / -1. */
   private scan4(calls: ArrayLike<number>, from: number, nw: number, sig: Uint8Array | null, idx: Int32Array | null, at: number): void {
-    const k = this.k;
-    const b = this.b;
+    from |= 0; // small integers from here on: no tag checks in the loop
+    nw |= 0;
+    at |= 0;
+    const k = this.k | 0;
+    const b = this.b | 0;
     const cb = 32 - b;
-    const nl = this.nl;
-    const top = this.topMask;
+    const nl = this.nl | 0;
+    const top = this.topMask | 0;
     const m0 = nl === 1 ? top : -1;
     const m1 = laneMask(1, nl, top);
     const m2 = laneMask(2, nl, top);
     const m3 = laneMask(3, nl, top);
-    const maxV = this.maxV;
-    const lo = this.lo;
+    const maxV = this.maxV >>> 0; // uint32 on both sides of x >>> 0 < maxV: an integer compare
+    const lo = this.lo | 0;
     const slots = this.slots;
     const slotIdx = this.slotIdx;
-    const mask = this.mask;
-    const shift = this.shift;
+    const mask = this.mask | 0;
+    const shift = this.shift | 0;
     let l0 = 0;
     let l1 = 0;
     let l2 = 0;
@@ -631,7 +666,7 @@ export class WindowSet {
       const i = p - k + 1;
       if (i < 0) continue;
       let found = -1;
-      let s = (Math.imul(l0, M0) + Math.imul(l1, M1) + Math.imul(l2, M2) + Math.imul(l3, M3)) >>> shift;
+      let s = (Math.imul(l0, 0x9e3779b1) + Math.imul(l1, 0x85ebca77) + Math.imul(l2, 0xc2b2ae3d) + Math.imul(l3, 0x27d4eb2f)) >>> shift;
       for (;;) {
         const base = s * nl;
         const a = slots[base]!;
@@ -649,13 +684,13 @@ export class WindowSet {
 
   /** Generic scan (any lane count, scratch key): sig[at+i] = 1 when absent, or idx[at+i] = index / -1. */
   private scanN(calls: ArrayLike<number>, from: number, nw: number, sig: Uint8Array | null, idx: Int32Array | null, at: number): void {
-    const k = this.k;
-    const b = this.b;
+    const k = this.k | 0;
+    const b = this.b | 0;
     const cb = 32 - b;
-    const nl = this.nl;
-    const top = this.topMask;
-    const maxV = this.maxV;
-    const lo = this.lo;
+    const nl = this.nl | 0;
+    const top = this.topMask | 0;
+    const maxV = this.maxV >>> 0;
+    const lo = this.lo | 0;
     const kb = this.kb;
     kb.fill(0);
     for (let p = 0; p < nw + k - 1; p++) {

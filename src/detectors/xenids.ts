@@ -12,7 +12,7 @@ import { loadWindowSets, saveWindowSets } from './scope.js';
 import { windowSetTest } from './stide.js';
 import { defineDetector, type DetectorConfig, type Model } from './types.js';
 import type { Alphabet } from '../traces/alphabet.js';
-import type { Trace } from '../traces/trace.js';
+import type { CallArray, Trace } from '../traces/trace.js';
 
 /**
  * Calls that reset a process's buffer: Linux execve / execveat / vfork, and SunOS 4's execv (its old exec
@@ -45,7 +45,7 @@ function isReset(mask: Uint8Array, id: number): boolean {
 }
 
 /** Calls [start, end) segments of a trace between resets. */
-function forEachSegment(calls: Int32Array, mask: Uint8Array, fn: (seg: Int32Array) => void): void {
+function forEachSegment(calls: CallArray, mask: Uint8Array, fn: (seg: CallArray) => void): void {
   let start = 0;
   for (let i = 1; i < calls.length; i++) {
     if (isReset(mask, calls[i]!)) {

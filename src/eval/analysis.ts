@@ -85,11 +85,17 @@ export interface ConvergencePoint {
  */
 export function convergence(train: readonly Trace[], k: number): { points: ConvergencePoint[]; plateauAt: number | null } {
   const set = new WindowSet(k);
-  const points: ConvergencePoint[] = [];
+  const sizes: number[] = [];
   for (let i = 0; i < train.length; i++) {
     set.addTrace(train[i]!.calls);
-    points.push({ traces: i + 1, distinctWindows: set.size });
+    sizes.push(set.size);
   }
+  return convergenceCurve(sizes);
+}
+
+/** The convergence curve from the distinct windows after each training trace (e.g. recorded by a cell's own training). */
+export function convergenceCurve(sizes: readonly number[]): { points: ConvergencePoint[]; plateauAt: number | null } {
+  const points: ConvergencePoint[] = sizes.map((distinctWindows, i) => ({ traces: i + 1, distinctWindows }));
   let plateauAt: number | null = null;
   for (let i = 0; i + 10 < points.length; i++) {
     if (points[i + 10]!.distinctWindows - points[i]!.distinctWindows < 1) {

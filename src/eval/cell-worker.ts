@@ -18,6 +18,8 @@ export interface CellTask {
   k: number;
   frames: number[];
   extras?: ScoreExtras;
+  /** Record the training-convergence curve during the cell's training. */
+  convergence?: boolean;
   alphabet: string[];
   train: PackedTraces;
   calibrate: PackedTraces;
@@ -58,6 +60,7 @@ export function runTask(task: CellTask): Cell {
     k: task.k,
     frames: task.frames,
     ...(task.extras ? { extras: task.extras } : {}),
+    ...(task.convergence ? { convergence: true } : {}),
     ...data,
   });
 }

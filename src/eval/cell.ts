@@ -20,6 +20,8 @@ export interface CellInput {
   attack: readonly Trace[];
   /** What the scoring pass keeps beyond frame summaries (alarm runs, detector measure). */
   extras?: ScoreExtras;
+  /** Record the training-convergence curve during this cell's training (kinds that report it: stide, t-stide). */
+  convergence?: boolean;
 }
 
 export interface Cell {
@@ -36,6 +38,11 @@ export interface Cell {
   attack: ScoredTrace[];
   /** How fast this cell ran (absent for cells built by hand or by an older queue worker). */
   timings?: CellTimings;
+  /**
+   * Distinct windows over the model's databases after each training trace, recorded during this cell's
+   * training when asked for (CellInput.convergence) and the kind reports it; else absent.
+   */
+  convergence?: number[];
 }
 
 /** Throughput of one cell's training and scoring (wall clock, and CPU clock where it is the cell's own). */
@@ -63,7 +70,8 @@ function cpuMs(): number {
 export function runCell(input: CellInput): Cell {
   const w0 = performance.now();
   const c0 = cpuMs();
-  const model = trainModel(input.detector, input.train, input.k);
+  const sizes: number[] | undefined = input.convergence ? [] : undefined;
+  const model = trainModel(input.detector, input.train, input.k, sizes && ((d) => sizes.push(d)));
   const w1 = performance.now();
   const c1 = cpuMs();
   const calibrate = scoreTraces(model, input.calibrate, input.frames, input.extras);
@@ -96,6 +104,7 @@ export function runCell(input: CellInput): Cell {
       scoreCalls,
       where: main ? 'main' : 'worker',
     },
+    ...(sizes !== undefined && sizes.length === input.train.length ? { convergence: sizes } : {}),
   };
 }
 

@@ -5,12 +5,12 @@
 import { createHash } from 'node:crypto';
 import { resolveDataDir } from '../datasets/registry.js';
 import { perProgramWarning, prepareDataset, type DatasetSummary } from '../prepare/index.js';
-import type { Cell } from '../eval/cell.js';
-import { runTask, type CellTask } from '../eval/cell-worker.js';
+import { runCell, type Cell } from '../eval/cell.js';
+import type { CellTask } from '../eval/cell-worker.js';
 import { packTraces, type PackedTraces } from '../eval/packed.js';
 import { cellKey, type CellCache } from '../eval/cache.js';
 import { makePool } from '../eval/pool.js';
-import { convergence, type ConvergencePoint } from '../eval/analysis.js';
+import { convergence, convergenceCurve, type ConvergencePoint } from '../eval/analysis.js';
 import { expandScores, extrasFor } from '../eval/score-analysis.js';
 import type { TraceScoreSpec } from '../eval/trace-scores.js';
 import { operatingPoint, type OperatingPointMetrics } from '../eval/metrics.js';
@@ -18,7 +18,7 @@ import { countThreshold, ratioThreshold, type ThresholdPolicy } from '../eval/th
 import type { ScoreExtras } from '../eval/score.js';
 import type { Experiment } from './schema.js';
 import type { DetectorSpec } from '../detectors/registry.js';
-import type { Trace } from '../traces/trace.js';
+import type { CallArray, Trace } from '../traces/trace.js';
 
 export { manifestChecksum, mapTable, type DatasetSummary } from '../prepare/index.js';
 
@@ -97,13 +97,28 @@ export interface RunOptions {
   lenient?: boolean;
 }
 
-function dataHash(sets: readonly PackedTraces[], alphabet: readonly string[]): string {
+/**
+ * sha256 over the alphabet and the traces, byte for byte what it would be over their packed form
+ * (packTraces: metadata JSON, n + 1 offsets, the calls end to end, at least one int), without packing.
+ */
+function dataHash(sets: readonly (readonly Trace[])[], alphabet: readonly string[]): string {
   const h = createHash('sha256');
   h.update(JSON.stringify(alphabet));
-  for (const p of sets) {
-    h.update(JSON.stringify(p.metas));
-    h.update(new Uint8Array(p.offsets.buffer, p.offsets.byteOffset, p.offsets.byteLength));
-    h.update(new Uint8Array(p.calls.buffer, p.calls.byteOffset, p.calls.byteLength));
+  const bytes = (a: Int32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  // Calls as 4-byte ids whatever array holds them (the packed form's bytes: cache keys stay valid).
+  const ids = (c: CallArray): Int32Array => (c instanceof Int32Array ? c : Int32Array.from(c));
+  for (const traces of sets) {
+    h.update(JSON.stringify(JSON.stringify(traces.map(({ calls: _c, alphabet: _a, ...meta }) => meta))));
+    const offsets = new Int32Array(traces.length + 1);
+    let o = 0;
+    traces.forEach((t, i) => {
+      offsets[i] = o;
+      o += t.calls.length;
+    });
+    offsets[traces.length] = o;
+    h.update(bytes(offsets));
+    for (const t of traces) h.update(bytes(ids(t.calls)));
+    if (o === 0) h.update(new Uint8Array(4));
   }
   return h.digest('hex');
 }
@@ -117,7 +132,8 @@ export interface PreparedEntry {
   calibrate: Trace[];
   testNormal: Trace[];
   attack: Trace[];
-  packed: { train: PackedTraces; calibrate: PackedTraces; testNormal: PackedTraces; attack: PackedTraces };
+  /** The four sets packed into shared memory for worker threads: built on first use (runs without workers never pack). */
+  readonly packed: { train: PackedTraces; calibrate: PackedTraces; testNormal: PackedTraces; attack: PackedTraces };
   names: string[];
   /** sha256 over the alphabet and the packed traces (computed on demand). */
   dataHash(): string;
@@ -127,9 +143,9 @@ export interface PreparedEntry {
 export async function prepareEntry(entry: DatasetEntry, detectors: Experiment['detectors'], dataDir: string, strict?: boolean, lenient?: boolean): Promise<PreparedEntry> {
   const prepared = await prepareDataset(entry, detectors, { dataDir, strict, ...(lenient ? { lenient: true } : {}) });
   const { alphabet, train, calibrate, testNormal, attack } = prepared;
-  const packed = { train: packTraces(train), calibrate: packTraces(calibrate), testNormal: packTraces(testNormal), attack: packTraces(attack) };
   const names = [...alphabet.allNames()];
   let hash: string | undefined;
+  let packed: PreparedEntry['packed'] | undefined;
   return {
     label: prepared.summary.label,
     summary: prepared.summary,
@@ -138,9 +154,11 @@ export async function prepareEntry(entry: DatasetEntry, detectors: Experiment['d
     calibrate,
     testNormal,
     attack,
-    packed,
+    get packed() {
+      return (packed ??= { train: packTraces(train), calibrate: packTraces(calibrate), testNormal: packTraces(testNormal), attack: packTraces(attack) });
+    },
     names,
-    dataHash: () => (hash ??= dataHash(Object.values(packed), names)),
+    dataHash: () => (hash ??= dataHash([train, calibrate, testNormal, attack], names)),
   };
 }
 
@@ -155,6 +173,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const cells: Cell[] = [];
   const datasets: DatasetSummary[] = [];
   const curves: ConvergenceCurve[] = [];
+  const convergenceWanted: { label: string; train: readonly Trace[]; slots: Map<number, number> }[] = [];
   const notes: string[] = [];
   const total = exp.datasets.length * exp.detectors.length * exp.k.length;
   const scores = expandScores(exp.analysis?.scores ?? [], exp.frames);
@@ -164,18 +183,26 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   try {
     for (const entry of exp.datasets) {
       const prepared = await prepareEntry(entry, exp.detectors, dataDir, opts.strict, opts.lenient);
-      const { label, train, calibrate, testNormal, attack, packed, names } = prepared;
+      const { label, train, calibrate, testNormal, attack, names } = prepared;
       datasets.push(prepared.summary);
       for (const n of prepared.notes) notes.push(n);
       const scopeNote = perProgramWarning(exp.detectors, train, [...calibrate, ...testNormal, ...attack], 'scope: shared on the detector');
       if (scopeNote !== undefined) notes.push(`${label}: ${scopeNote}`);
       const dataKey = `${process.pid}/${++runCounter}/${label}`;
       const data = opts.cache || opts.remote ? prepared.dataHash() : '';
+      // The convergence curve (one shared database of the training windows per k) is recorded during the
+      // training of the first detector whose databases add up to it: shared scope, or one program.
+      const oneProgram = new Set(train.map((t) => t.program)).size <= 1;
+      const recorder = exp.analysis?.convergence ? exp.detectors.find((d) => d.scope === 'shared' || oneProgram) : undefined;
+      const curveSlots = new Map<number, number>();
+      if (exp.analysis?.convergence) convergenceWanted.push({ label, train, slots: curveSlots });
       for (const det of exp.detectors) {
         for (const k of exp.k) {
           const slot = cells.length;
           cells.push(undefined as unknown as Cell);
           const what = `${label} ${det.label} k=${k}`;
+          const recordCurve = det === recorder;
+          if (recordCurve) curveSlots.set(k, slot);
           const spec = { kind: det.kind, scope: det.scope, resetOn: [...det.resetOn], params: { ...det.params } };
           const key = opts.cache ? cellKey({ data, label, spec, k, frames: exp.frames, ...(hasExtras ? { extras } : {}) }) : '';
           const cached = opts.cache?.get(key);
@@ -194,21 +221,27 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
             pending.push(opts.remote.run(job).then(done));
             continue;
           }
-          const task: CellTask = { dataKey, dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], ...(hasExtras ? { extras } : {}), alphabet: names, ...packed };
-          if (pool) pending.push(pool.run(task).then(done));
+          const base = { dataset: label, detectorLabel: det.label, detector: spec, k, frames: [...exp.frames], ...(hasExtras ? { extras } : {}), ...(recordCurve ? { convergence: true } : {}) };
+          if (pool) pending.push(pool.run({ ...base, dataKey, alphabet: names, ...prepared.packed } satisfies CellTask).then(done));
           else {
-            done(runTask(task));
+            // In this thread: the prepared traces as they are (no packing into shared memory).
+            done(runCell({ ...base, train, calibrate, testNormal, attack }));
             // Let signals (Ctrl-C) and I/O through between cells.
             await new Promise((r) => setImmediate(r));
           }
         }
       }
-      // Computed here, after this dataset's cells are dispatched, so it overlaps the workers' scoring.
-      if (exp.analysis?.convergence) {
-        for (const k of exp.k) curves.push({ dataset: label, k, ...convergence(train, k) });
-      }
     }
     await Promise.all(pending);
+    for (const { label, train, slots } of convergenceWanted) {
+      for (const k of exp.k) {
+        const slot = slots.get(k);
+        const sizes = slot !== undefined ? cells[slot]?.convergence : undefined;
+        // A second training only when no cell recorded it (no eligible detector, a cached or remote cell).
+        const curve = sizes !== undefined && sizes.length === train.length ? convergenceCurve(sizes) : convergence(train, k);
+        curves.push({ dataset: label, k, ...curve });
+      }
+    }
   } finally {
     progress.stop();
     await pool?.destroy();

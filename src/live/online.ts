@@ -3,9 +3,12 @@
 // full window tested by the model's online form (a WindowTest from the detector registry). The reset
 // rule is the one of the batch scorer of xenids (src/detectors/xenids.ts): a reset call clears the buffer
 // and then starts the new one, so batch and online windows agree by construction.
+// For window-set models (stide, xenids, t-stide) the online form has a rolling key: each process keeps
+// its window's exact packed key, rolled forward by one call per event (a few shifts), and the set is
+// probed with it directly; the ring buffer is then only written, and read to report an alarm's window.
 
 import { LocalityFrame } from '../eval/frame.js';
-import type { WindowTest } from '../detectors/types.js';
+import type { RollingTest, WindowTest } from '../detectors/types.js';
 
 /** State the online detector keeps for one (host, pid). */
 export interface ProcessState {
@@ -13,6 +16,8 @@ export interface ProcessState {
   pid: number;
   /** Ring buffer of the last k calls. */
   buf: Int32Array;
+  /** Rolling key of the last calls (models with a rolling form; else empty). */
+  key: Int32Array;
   filled: number;
   pos: number;
   frame: LocalityFrame;
@@ -50,6 +55,7 @@ export class OnlineDetector {
   private readonly opts: OnlineOptions;
   private readonly procs = new Map<number, ProcessState>();
   private readonly tmp: Int32Array;
+  private readonly rolling: RollingTest | undefined;
   /** The state touched by the last push (for callers that report details on alarm). */
   last: ProcessState | undefined;
   events = 0;
@@ -59,6 +65,7 @@ export class OnlineDetector {
     this.k = model.k;
     this.opts = opts;
     this.tmp = new Int32Array(model.k);
+    this.rolling = model.rolling;
   }
 
   static key(host: number, pid: number): number {
@@ -94,7 +101,7 @@ export class OnlineDetector {
     let s = this.procs.get(key);
     if (s === undefined) {
       s = {
-        host, pid, buf: new Int32Array(this.k), filled: 0, pos: 0, frame: new LocalityFrame(this.opts.frame),
+        host, pid, buf: new Int32Array(this.k), key: new Int32Array(this.rolling?.lanes ?? 0), filled: 0, pos: 0, frame: new LocalityFrame(this.opts.frame),
         events: 0, windows: 0, mismatches: 0, alarms: 0, firstAlarmWindow: -1, firstAlarmEvent: -1,
       };
       this.procs.set(key, s);
@@ -109,10 +116,13 @@ export class OnlineDetector {
     // Ring: pos is the slot of the oldest call once full.
     s.buf[s.pos] = id;
     s.pos = s.pos + 1 === k ? 0 : s.pos + 1;
+    const rolling = this.rolling;
+    // k rolls replace every bit of the key, so after a reset (filled = 0) it needs no clearing.
+    if (rolling !== undefined) rolling.roll(s.key, id);
     if (s.filled < k) s.filled++;
     if (s.filled < k) return NO_WINDOW;
-    const w = this.currentWindow(s);
-    const miss = this.model.test(w) === 0 ? 0 : 1;
+    const verdict = rolling !== undefined ? rolling.testKey(s.key) : this.model.test(this.currentWindow(s));
+    const miss = verdict === 0 ? 0 : 1;
     s.windows++;
     s.mismatches += miss;
     const lfc = s.frame.push(miss);

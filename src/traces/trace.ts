@@ -1,5 +1,6 @@
 // Owns the trace model: one process's system-call sequence plus the metadata that lets every result row
-// be traced back to its data. Syscall ids are dense per-alphabet integers held in an Int32Array.
+// be traced back to its data. Syscall ids are dense per-alphabet integers held in the narrowest typed
+// array the alphabet allows (CallArray: Uint8Array up to 256 ids, Uint16Array up to 65,536, else Int32Array).
 
 import type { Alphabet } from './alphabet.js';
 
@@ -39,9 +40,19 @@ export interface RawTrace extends TraceMeta {
   table: SyscallTable;
 }
 
+/** Dense syscall ids: 1 byte per call when the alphabet has at most 256 ids, 2 up to 65,536, else 4. */
+export type CallArray = Uint8Array | Uint16Array | Int32Array;
+
+/** The ids in the narrowest array an alphabet of `size` ids allows (the same array when it is already that type). */
+export function narrowCalls(calls: CallArray, size: number): CallArray {
+  if (size <= 0x100) return calls instanceof Uint8Array ? calls : Uint8Array.from(calls);
+  if (size <= 0x10000) return calls instanceof Uint16Array ? calls : Uint16Array.from(calls);
+  return calls instanceof Int32Array ? calls : Int32Array.from(calls);
+}
+
 /** A trace encoded in a shared dense alphabet: the unit that detectors consume. */
 export interface Trace extends TraceMeta {
-  calls: Int32Array;
+  calls: CallArray;
   alphabet: Alphabet;
 }
 

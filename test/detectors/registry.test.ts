@@ -26,7 +26,7 @@ function traces(a: Alphabet, n: number, len: number, alpha: number, seed: number
 /** The online form's verdict for every window of a trace (no resets). */
 function online(test: ReturnType<typeof onlineForm>, t: Trace): number[] {
   const k = test.k;
-  return Array.from({ length: Math.max(0, t.calls.length - k + 1) }, (_, i) => test.test(t.calls.slice(i, i + k)));
+  return Array.from({ length: Math.max(0, t.calls.length - k + 1) }, (_, i) => test.test(Int32Array.from(t.calls.subarray(i, i + k))));
 }
 
 describe('detector registry', () => {

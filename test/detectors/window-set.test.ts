@@ -47,6 +47,14 @@ function expectSame(set: WindowSet, naive: NaiveSet, tests: readonly ArrayLike<n
     const sig = ref.map((x) => (x < 0 ? 1 : 0));
     expect(Array.from(set.mismatches(t))).toEqual(sig);
     expect(Array.from(set.lookupAll(t))).toEqual(ref);
+    // The online detector's rolling key: one key rolled call by call finds the same windows.
+    const key = new Int32Array(set.lanes);
+    const rolled: number[] = [];
+    for (let p = 0; p < t.length; p++) {
+      set.rollKey(key, t[p]!);
+      if (p >= k - 1) rolled.push(set.findKey(key));
+    }
+    expect(rolled).toEqual(ref);
     // signalInto at an offset into a reused buffer, over a sub-range of the trace.
     if (t.length >= k + 2) {
       const big = new Uint8Array(t.length + 5).fill(7);
@@ -150,6 +158,10 @@ describe('WindowSet (exact integer keys) against a naive Map<string>', () => {
     for (let i = 0; i + k <= t.length; i++) b.add(t, i);
     const c = new WindowSet(k, 100_000, 39);
     c.addTrace(t);
+    // A set pre-sized from the training length is fitted to exactly the size growing would give.
+    expect(c.bytes).toBeGreaterThan(a.bytes);
+    c.fit();
+    expect(c.bytes).toBe(a.bytes);
     const back = WindowSet.fromExport(k, a.export().windows, a.export().counts);
     const probe = randomCalls(3000, 45, 78);
     for (const s of [b, c, back]) {

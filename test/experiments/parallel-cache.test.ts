@@ -25,7 +25,7 @@ detectors:
 k: [2, 3, 4, 6]
 frames: [10, 20]
 thresholds: { count: { from: 1, to: 8 } }
-analysis: { targetFpr: [0.05], bootstrap: 100, plots: false }
+analysis: { targetFpr: [0.05], bootstrap: 100, plots: false, convergence: true }
 `;
 
 function run(args: string[], file: string) {

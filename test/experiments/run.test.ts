@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseExperiment } from '../../src/experiments/loader.js';
-import { runExperiment } from '../../src/experiments/run.js';
+import { prepareEntry, runExperiment } from '../../src/experiments/run.js';
+import { convergence } from '../../src/eval/analysis.js';
+import { resolveDataDir } from '../../src/datasets/registry.js';
 import { resultFiles } from '../../src/report/results.js';
 import { InputError } from '../../src/errors.js';
 
@@ -66,6 +68,23 @@ describe('running an experiment', () => {
     // Calibration and test traces never overlap training or each other.
     const d = m.datasets[0];
     expect(d.trainTraces + d.calibrateTraces + d.testNormalTraces).toBeGreaterThan(0);
+  });
+
+  it('records the convergence curve during a cell\'s own training: equal to training a set once more, no cell of other kinds asked', async () => {
+    const yaml = QUICK.replace('  - { kind: xenids }', '  - { kind: lookahead }\n  - { kind: stide, scope: shared }').replace(
+      'analysis: { targetFpr: [0.05], bootstrap: 50, plots: true }',
+      'analysis: { targetFpr: [0.05], bootstrap: 0, convergence: true }',
+    );
+    const exp = parseExperiment(yaml, 'c.yaml');
+    const r = await runExperiment(exp, {});
+    const prep = await prepareEntry(exp.datasets[0]!, exp.detectors, resolveDataDir(undefined));
+    expect(r.convergence.map((c) => c.k)).toEqual(exp.k);
+    for (const c of r.convergence) expect(c).toEqual({ dataset: prep.label, k: c.k, ...convergence(prep.train, c.k) });
+    expect(r.convergence[0]!.points.length).toBe(prep.train.length);
+    // One stide cell per k recorded it (per-program when the training data hold one program, else shared).
+    const recorded = r.cells.filter((c) => c.convergence !== undefined);
+    expect(recorded.map((c) => c.k)).toEqual(exp.k);
+    expect(recorded.every((c) => c.detector.startsWith('stide/'))).toBe(true);
   });
 
   it('a different seed gives a different split', async () => {

@@ -23,7 +23,7 @@ import { getDataset, datasetRoot } from '../../datasets/registry.js';
 import { loadDataset } from '../../datasets/load.js';
 import { checkVocabulary } from '../../prepare/index.js';
 import { Alphabet } from '../../traces/alphabet.js';
-import type { RawTrace, Trace } from '../../traces/trace.js';
+import type { CallArray, RawTrace, Trace } from '../../traces/trace.js';
 import { trainStide } from '../../detectors/stide.js';
 import { trainXenids } from '../../detectors/xenids.js';
 import { WindowSet } from '../../detectors/window-set.js';
@@ -552,10 +552,10 @@ function median(xs: number[]): number {
 }
 
 /** Workload chunks of about `perProgram` windows from a program's test traces (training traces when it has none). */
-function workloadOf(program: string, data: GroupData, k: number, perProgram: number): Int32Array[] {
+function workloadOf(program: string, data: GroupData, k: number, perProgram: number): CallArray[] {
   const pool = data.testNormal.filter((t) => t.program === program);
   const src = pool.length > 0 ? pool : data.train.filter((t) => t.program === program);
-  const out: Int32Array[] = [];
+  const out: CallArray[] = [];
   let windows = 0;
   for (const t of src) {
     if (windows >= perProgram) break;
@@ -580,7 +580,7 @@ function scalingStudy(cfg: ProfilesConfig, data: GroupData, set: ProfileSet): Sc
     l.push(t);
   }
   let buf = new Uint8Array(1024);
-  const lookup = (db: WindowSet, chunks: readonly Int32Array[]): void => {
+  const lookup = (db: WindowSet, chunks: readonly CallArray[]): void => {
     for (const c of chunks) {
       if (c.length > buf.length) buf = new Uint8Array(c.length);
       db.mismatches(c, buf);
@@ -593,8 +593,8 @@ function scalingStudy(cfg: ProfilesConfig, data: GroupData, set: ProfileSet): Sc
     shared: WindowSet;
     dbs: WindowSet[];
     sub: ProfileSet;
-    work: Int32Array[][];
-    all: Int32Array[];
+    work: CallArray[][];
+    all: CallArray[];
     windows: number;
   }
   const points: Point[] = [];
