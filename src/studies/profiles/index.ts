@@ -1,12 +1,13 @@
 // Owns the profiles study's entry in the study registry: `stidebench run experiments/profiles.yaml`
 // (`study: profiles`) validates the file, runs the study and writes <out>/<name>/ atomically:
 // metrics.json (same inputs, same bytes), timings.json (run time, per-stage seconds, lookup cost),
-// provenance.json (file, resolved config, dataset checksums, commit, date), summary.md, SVG figures.
+// provenance.json (file, resolved config, dataset checksums), run.json (git-ignored: data folder, commit,
+// machine, date), summary.md, SVG figures.
 
 import { manifestChecksum } from '../../experiments/run.js';
 import { registerStudy } from '../../experiments/studies.js';
 import { getDataset } from '../../datasets/registry.js';
-import { gitCommit } from '../../report/results.js';
+import { runDocument } from '../../report/results.js';
 import { stableJson } from '../../report/tables.js';
 import { assertReplaceable, resultDirIn, writeResultDir } from '../../report/write.js';
 import { parseProfilesConfig, renderProfiles, runProfiles } from './study.js';
@@ -30,12 +31,9 @@ registerStudy({
         const m = getDataset(name);
         return { name, manifest: `datasets/${name}/manifest.json`, checksum: manifestChecksum(m.files) };
       }),
-      dataDir,
-      gitCommit: gitCommit(),
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      date: new Date().toISOString(),
     });
+    // Where, when and with which commit it ran: beside the result, never compared (ignored by git).
+    files['run.json'] = stableJson(runDocument(dataDir));
     writeResultDir(outDir, files);
     const headline = (files['summary.md'] ?? '').split('\n## ').find((s) => s.startsWith('Headline'));
     return { outDir, headline: headline === undefined ? '' : `## ${headline}` };
