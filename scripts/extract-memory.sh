@@ -5,7 +5,7 @@
 # one Buffer (as `datasets fetch` passes it); the member streams to disk, so the peak is the download
 # plus a constant, not the download plus the member.
 #
-#   /work/bin/quiet bash scripts/extract-memory.sh 256 1024
+#   bash scripts/extract-memory.sh 256 1024
 #   DIST=path/to/other/dist bash scripts/extract-memory.sh 256       # measure another build
 set -euo pipefail
 cd "$(dirname "$0")/.."

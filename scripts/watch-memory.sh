@@ -3,9 +3,9 @@
 # normal patterns, then pipes N short processes (scripts/gen-watch-stream.ts) through
 # `stidebench watch --input -` and prints the watch process's peak RSS (GNU time -v) and wall time.
 #
-#   /work/bin/quiet bash scripts/watch-memory.sh 20000 200000 1000000
+#   bash scripts/watch-memory.sh 20000 200000 1000000
 #
-#   HEAP_MB=32 /work/bin/quiet bash scripts/watch-memory.sh 1000000   # V8 old space capped at 32 MB
+#   HEAP_MB=32 bash scripts/watch-memory.sh 1000000   # V8 old space capped at 32 MB
 #   CLI=path/to/other/dist/cli.js ...                                  # measure another build
 #
 # Needs: node >= 20, npm (tsx from devDependencies), GNU time at /usr/bin/time. Does not rebuild:
