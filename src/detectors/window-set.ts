@@ -94,11 +94,11 @@ const WASM_MIN_SLOTS = 4096;
 /** The slice of the WebAssembly JS API used here (the project's TypeScript libs do not declare it). */
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
 }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (desc: { initial: number }) => WasmMemory;
 }
 const WA = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
@@ -191,24 +191,31 @@ function name(s: string): number[] {
 
 let wasmModule: object | null | undefined;
 
-/** A fresh instance (its own memory) of the scan module; null when WebAssembly cannot be used. */
-function newWasmScan(): WasmScan | null {
+/**
+ * A fresh instance of the scan module over a new memory of `bytes` (rounded up to 64 KiB pages); null
+ * when WebAssembly cannot be used. A set that needs more room gets a new instance rather than
+ * memory.grow: growing detaches the old ArrayBuffer, and the first detach anywhere in the process makes
+ * V8 add a detached-buffer check to every optimised typed-array access (measured: the summing floor
+ * ran at half speed).
+ */
+function newWasmScan(bytes: number): WasmScan | null {
   if (WA === undefined) return null;
   try {
     if (wasmModule === undefined) {
       const bytes = new Uint8Array([
         0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
         ...section(1, [1, 0x60, 10, ...new Array<number>(10).fill(I32), 0]), // type: (10 x i32) -> ()
+        ...section(2, [1, ...name('env'), ...name('mem'), 2, 0, 1]), // import env.mem: a memory of >= 1 page
         ...section(3, [2, 0, 0]), // two functions of type 0
-        ...section(5, [1, 0, 1]), // one memory, 1 page to start
-        ...section(7, [3, ...name('mem'), 2, 0, ...name('scan8'), 0, 0, ...name('scan16'), 0, 1]),
+        ...section(7, [2, ...name('scan8'), 0, 0, ...name('scan16'), 0, 1]),
         ...section(10, [2, ...scanBody(false), ...scanBody(true)]),
       ]);
       wasmModule = new WA.Module(bytes);
     }
     if (wasmModule === null) return null;
-    const e = new WA.Instance(wasmModule).exports;
-    return { mem: e.mem as WasmMemory, scan8: e.scan8 as WasmScan['scan8'], scan16: e.scan16 as WasmScan['scan16'] };
+    const mem = new WA.Memory({ initial: Math.ceil(bytes / 65536) });
+    const e = new WA.Instance(wasmModule, { env: { mem } }).exports;
+    return { mem, scan8: e.scan8 as WasmScan['scan8'], scan16: e.scan16 as WasmScan['scan16'] };
   } catch {
     if (wasmModule === undefined) wasmModule = null;
     return null; // no WebAssembly, or no memory left for another instance: the JS scan runs
@@ -793,9 +800,6 @@ export class WindowSet {
    * linear memory, scans there and copies the signal out. False when WebAssembly is unavailable.
    */
   private wasmScan2(calls: Uint8Array | Uint16Array, from: number, nw: number, out: Uint8Array, at: number): boolean {
-    let w = this.wasm;
-    if (w === undefined) w = this.wasm = newWasmScan();
-    if (w === null) return false;
     const k = this.k | 0;
     const n = nw + k - 1;
     const cap = this.mask + 1;
@@ -804,7 +808,14 @@ export class WindowSet {
     const callsOff = tableBytes;
     const outOff = callsOff + ((n * esz + 7) & ~7);
     const need = outOff + nw;
-    if (w.mem.buffer.byteLength < need) w.mem.grow(Math.ceil((need - w.mem.buffer.byteLength) / 65536));
+    let w = this.wasm;
+    if (w === null) return false;
+    if (w === undefined || w.mem.buffer.byteLength < need) {
+      // Room for the table and traces of 64 Ki calls, or twice what is needed now.
+      w = this.wasm = newWasmScan(Math.max(need * 2, tableBytes + 3 * 65536));
+      if (w === null) return false;
+      this.wasmStale = true;
+    }
     const buf = w.mem.buffer;
     if (this.wasmStale) {
       new Int32Array(buf, 0, cap * 2).set(this.slots);
