@@ -24,6 +24,11 @@
 // k ints each) with how many times each was seen in training (t-stide needs the counts), so indices are
 // stable and a model file can store them.
 //
+// Two-lane scans (k <= 8 over < 255 ids) of tables of >= 4096 slots run in WebAssembly (below): the
+// set keeps a copy of its table in its own wasm linear memory (refreshed after training changed it),
+// plus scratch for the longest trace scanned; `bytes` counts the JS arrays only. Without WebAssembly,
+// or for Int32Array calls, the same loop runs in JS (scan2).
+//
 // API note (issue 11): findHashed/addHashed keep their signatures but ignore the hash argument (keys are
 // exact); hashWindow/powB remain for callers' own caches. New: find, signalInto (no allocation),
 // lookupAll(calls, out?), bitsPerCall, lanes, and the constructor's optional maxId hint.
@@ -68,6 +73,155 @@ function laneMask(j: number, nl: number, top: number): number {
   return j < nl - 1 ? -1 : j === nl - 1 ? top : 0;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// The two-lane scan in WebAssembly. V8's optimised JS keeps a type check, a bounds check and a pointer
+// load on every typed-array access of scan2; the same loop in wasm linear memory has none of them. The
+// module is assembled here from its opcodes (no toolchain, no install); the text form:
+//
+//   (func $scan (param $calls $n $out $k $b $top $maxV $lo $maskB $shift i32)
+//     ;; table at byte 0: slot s = lanes at 8s, 8s+4; calls (u8 or u16) at $calls; signal to $out
+//     cb = 32 - b; outAdj = out + 1 - k
+//     for p in 0 .. k-2: roll(p)                    ;; as scan2: l1 = ((l1<<b)|(l0>>>cb))&top; l0 = (l0<<b)|v
+//     for p in k-1 .. n-1: roll(p); s = ((l0*M0 + l1*M1) >>> shift) << 3; miss = 1
+//       while (a = load(s)) != 0: if ((a^l0)|(load(s+4)^l1)) == 0 { miss = 0; break }; s = (s+8) & maskB
+//       store8(outAdj + p, miss))
+//
+// Every operation is scan2's (i32 wrap-around = JS's |0 and >>> semantics), so the signal is identical.
+
+/** Tables below this many slots stay in JS (they fit the L1/L2 cache; no memory per set is worth it). */
+const WASM_MIN_SLOTS = 4096;
+
+/** The slice of the WebAssembly JS API used here (the project's TypeScript libs do not declare it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (desc: { initial: number }) => WasmMemory;
+}
+const WA = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+interface WasmScan {
+  mem: WasmMemory;
+  scan8: (...a: number[]) => void;
+  scan16: (...a: number[]) => void;
+}
+
+function uleb(n: number): number[] {
+  const o: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    o.push(b);
+  } while (n !== 0);
+  return o;
+}
+
+function sleb(n: number): number[] {
+  const o: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      o.push(b);
+      return o;
+    }
+    o.push(b | 0x80);
+  }
+}
+
+// Opcodes (WebAssembly core spec, binary format).
+const GET = 0x20, SET = 0x21, TEE = 0x22, CONST = 0x41, ADD = 0x6a, SUB = 0x6b, IMUL = 0x6c, AND = 0x71, OR = 0x72, XOR = 0x73, SHL = 0x74, SHRU = 0x76;
+const EQZ = 0x45, LTU = 0x49, GES = 0x4e, SELECT = 0x1b, BLOCK = 0x02, LOOP = 0x03, IF = 0x04, BR = 0x0c, BRIF = 0x0d, END = 0x0b, VOID = 0x40;
+const LOAD = 0x28, LOAD8U = 0x2d, LOAD16U = 0x2f, STORE8 = 0x3a, I32 = 0x7f;
+// Params 0-9: calls n out k b top maxV lo maskB shift; locals 10-18: p x l0 l1 s a miss cb outAdj.
+const P_CALLS = 0, P_N = 1, P_OUT = 2, P_K = 3, P_B = 4, P_TOP = 5, P_MAXV = 6, P_LO = 7, P_MASKB = 8, P_SHIFT = 9;
+const L_P = 10, L_X = 11, L_L0 = 12, L_L1 = 13, L_S = 14, L_A = 15, L_MISS = 16, L_CB = 17, L_OUTADJ = 18;
+
+function scanBody(u16: boolean): number[] {
+  const g = (i: number): number[] => [GET, i];
+  const s = (i: number): number[] => [SET, i];
+  const c = (n: number): number[] => [CONST, ...sleb(n)];
+  // x = calls[p] - lo; v = x <u maxV ? x + 1 : 0 (kept in $a); roll the two lanes.
+  const roll = [
+    ...g(P_CALLS), ...g(L_P), ...(u16 ? [...c(1), SHL] : []), ADD, u16 ? LOAD16U : LOAD8U, u16 ? 1 : 0, 0, ...g(P_LO), SUB, ...s(L_X),
+    ...g(L_X), ...c(1), ADD, ...c(0), ...g(L_X), ...g(P_MAXV), LTU, SELECT, ...s(L_A),
+    ...g(L_L1), ...g(P_B), SHL, ...g(L_L0), ...g(L_CB), SHRU, OR, ...g(P_TOP), AND, ...s(L_L1),
+    ...g(L_L0), ...g(P_B), SHL, ...g(L_A), OR, ...s(L_L0),
+  ];
+  const inc = [...g(L_P), ...c(1), ADD, ...s(L_P)];
+  const code = [
+    ...c(32), ...g(P_B), SUB, ...s(L_CB),
+    ...g(P_OUT), ...c(1), ADD, ...g(P_K), SUB, ...s(L_OUTADJ),
+    BLOCK, VOID, LOOP, VOID,
+    ...g(L_P), ...g(P_K), ...c(1), SUB, GES, BRIF, 1,
+    ...roll, ...inc, BR, 0,
+    END, END,
+    BLOCK, VOID, LOOP, VOID,
+    ...g(L_P), ...g(P_N), GES, BRIF, 1,
+    ...roll,
+    ...g(L_L0), ...c(0x9e3779b1 | 0), IMUL, ...g(L_L1), ...c(0x85ebca77 | 0), IMUL, ADD, ...g(P_SHIFT), SHRU, ...c(3), SHL, ...s(L_S),
+    ...c(1), ...s(L_MISS),
+    ...g(L_S), LOAD, 2, 0, ...s(L_A),
+    BLOCK, VOID, LOOP, VOID,
+    ...g(L_A), EQZ, BRIF, 1,
+    ...g(L_A), ...g(L_L0), XOR, ...g(L_S), LOAD, 2, 4, ...g(L_L1), XOR, OR, EQZ,
+    IF, VOID, ...c(0), ...s(L_MISS), BR, 2, END,
+    ...g(L_S), ...c(8), ADD, ...g(P_MASKB), AND, TEE, L_S, LOAD, 2, 0, ...s(L_A),
+    BR, 0,
+    END, END,
+    ...g(L_OUTADJ), ...g(L_P), ADD, ...g(L_MISS), STORE8, 0, 0,
+    ...inc, BR, 0,
+    END, END,
+    END,
+  ];
+  const f = [1, ...uleb(9), I32, ...code];
+  return [...uleb(f.length), ...f];
+}
+
+function section(id: number, bytes: number[]): number[] {
+  return [id, ...uleb(bytes.length), ...bytes];
+}
+
+function name(s: string): number[] {
+  return [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
+}
+
+let wasmModule: object | null | undefined;
+
+/**
+ * A fresh instance of the scan module over a new memory of `bytes` (rounded up to 64 KiB pages); null
+ * when WebAssembly cannot be used. A set that needs more room gets a new instance rather than
+ * memory.grow: growing detaches the old ArrayBuffer, and the first detach anywhere in the process makes
+ * V8 add a detached-buffer check to every optimised typed-array access (measured: the summing floor
+ * ran at half speed).
+ */
+function newWasmScan(bytes: number): WasmScan | null {
+  if (WA === undefined) return null;
+  try {
+    if (wasmModule === undefined) {
+      const bytes = new Uint8Array([
+        0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+        ...section(1, [1, 0x60, 10, ...new Array<number>(10).fill(I32), 0]), // type: (10 x i32) -> ()
+        ...section(2, [1, ...name('env'), ...name('mem'), 2, 0, 1]), // import env.mem: a memory of >= 1 page
+        ...section(3, [2, 0, 0]), // two functions of type 0
+        ...section(7, [2, ...name('scan8'), 0, 0, ...name('scan16'), 0, 1]),
+        ...section(10, [2, ...scanBody(false), ...scanBody(true)]),
+      ]);
+      wasmModule = new WA.Module(bytes);
+    }
+    if (wasmModule === null) return null;
+    const mem = new WA.Memory({ initial: Math.ceil(bytes / 65536) });
+    const e = new WA.Instance(wasmModule, { env: { mem } }).exports;
+    return { mem, scan8: e.scan8 as WasmScan['scan8'], scan16: e.scan16 as WasmScan['scan16'] };
+  } catch {
+    if (wasmModule === undefined) wasmModule = null;
+    return null; // no WebAssembly, or no memory left for another instance: the JS scan runs
+  }
+}
+
 export class WindowSet {
   readonly k: number;
   /** Kept for callers of the old rolling-hash API (hashWindow/powB); not used by the set. */
@@ -97,6 +251,10 @@ export class WindowSet {
   private total = 0;
   /** Scratch key of the generic paths. */
   private kb: Int32Array = new Int32Array(1);
+  /** The two-lane scan in WebAssembly (created on the first large scan; null: unavailable). */
+  private wasm: WasmScan | null | undefined = undefined;
+  /** The table changed since it was copied into the WebAssembly memory. */
+  private wasmStale = true;
 
   /**
    * @param initialCapacity windows the set holds before it first grows (sizing it from the training
@@ -134,6 +292,7 @@ export class WindowSet {
     this.mask = cap - 1;
     this.shift = 32 - log2(cap);
     if (this.kb.length !== nl) this.kb = new Int32Array(nl);
+    this.wasmStale = true;
   }
 
   /** Re-inserts every stored window (after a layout change: more bits or a bigger table). */
@@ -231,6 +390,7 @@ export class WindowSet {
     const base = s * this.nl;
     for (let l = 0; l < this.nl; l++) this.slots[base + l] = key[l]!;
     this.slotIdx[s] = idx;
+    this.wasmStale = true;
   }
 
   /** Index of the window seq[start..start+k), or -1. */
@@ -450,6 +610,7 @@ export class WindowSet {
         continue;
       }
       const base = s * nl;
+      this.wasmStale = true;
       slots[base] = l0;
       if (nl > 1) slots[base + 1] = l1;
       if (nl > 2) slots[base + 2] = l2;
@@ -526,7 +687,10 @@ export class WindowSet {
     const nw = to - from >= k ? to - from - k + 1 : 0;
     if (nw === 0) return 0;
     if (this.nl === 1) this.scan1(calls, from, nw, out, at);
-    else if (this.nl === 2) this.scan2(calls, from, nw, out, at);
+    else if (this.nl === 2) {
+      if (this.mask >= WASM_MIN_SLOTS - 1 && (calls instanceof Uint8Array || calls instanceof Uint16Array) && this.wasmScan2(calls, from, nw, out, at)) return nw;
+      this.scan2(calls, from, nw, out, at);
+    }
     else if (this.nl <= 4) this.scan4(calls, from, nw, out, null, at);
     else this.scanN(calls, from, nw, out, null, at);
     return nw;
@@ -629,6 +793,41 @@ export class WindowSet {
       }
       out[p + d] = miss;
     }
+  }
+
+  /**
+   * scan2 in WebAssembly: copies the table (when it changed), then the calls, into this set's own
+   * linear memory, scans there and copies the signal out. False when WebAssembly is unavailable.
+   */
+  private wasmScan2(calls: Uint8Array | Uint16Array, from: number, nw: number, out: Uint8Array, at: number): boolean {
+    const k = this.k | 0;
+    const n = nw + k - 1;
+    const cap = this.mask + 1;
+    const tableBytes = cap * 8;
+    const esz = calls.BYTES_PER_ELEMENT;
+    const callsOff = tableBytes;
+    const outOff = callsOff + ((n * esz + 7) & ~7);
+    const need = outOff + nw;
+    let w = this.wasm;
+    if (w === null) return false;
+    if (w === undefined || w.mem.buffer.byteLength < need) {
+      // Room for the table and traces of 64 Ki calls, or twice what is needed now.
+      w = this.wasm = newWasmScan(Math.max(need * 2, tableBytes + 3 * 65536));
+      if (w === null) return false;
+      this.wasmStale = true;
+    }
+    const buf = w.mem.buffer;
+    if (this.wasmStale) {
+      new Int32Array(buf, 0, cap * 2).set(this.slots);
+      this.wasmStale = false;
+    }
+    const src = from === 0 && n === calls.length ? calls : calls.subarray(from, from + n);
+    const u8 = new Uint8Array(buf);
+    if (esz === 1) u8.set(src, callsOff);
+    else new Uint16Array(buf, callsOff, n).set(src);
+    (esz === 1 ? w.scan8 : w.scan16)(callsOff, n, outOff, k, this.b, this.topMask, this.maxV, this.lo, (this.mask << 3) | 7, this.shift);
+    out.set(u8.subarray(outOff, outOff + nw), at);
+    return true;
   }
 
   /** Keys of 1-4 lanes in locals: sig[at+i] = 1 when absent, or idx[at+i] = window index / -1. */

@@ -93,6 +93,36 @@ describe('WindowSet (exact integer keys) against a naive Map<string>', () => {
     expect([...lanesSeen].sort((a, b) => a - b)).toEqual(expect.arrayContaining([1, 2, 3, 4, 5]));
   });
 
+  it('two-lane tables large enough for the WebAssembly scan: Uint8 and Uint16 calls, sub-ranges, more training after a scan', () => {
+    for (const [m, T] of [[200, Uint8Array], [3000, Uint16Array]] as const) {
+      const k = m === 200 ? 6 : 4; // two lanes: 6 x 8 bits, 4 x 12 bits
+      const set = new WindowSet(k);
+      const naive = new NaiveSet(k);
+      for (let r = 0; r < 2; r++) {
+        // Thousands of windows: a table of >= 4096 slots (the WebAssembly path); a second round of
+        // training after a scan must reach the scan too (the copied table is refreshed).
+        const t = T.from(randomCalls(20_000, m, 11 + r));
+        set.addTrace(t);
+        naive.addTrace(t);
+        expect(set.lanes).toBe(2);
+        const tests = [T.from(randomCalls(3000, m + 5, 31 + r)), t.subarray(5000, 9000), T.from(randomCalls(k, m, 2))];
+        for (const c of tests) {
+          const ref = naive.lookup(c).map((x) => (x < 0 ? 1 : 0));
+          if (c.buffer === t.buffer) expect(ref.every((x) => x === 0)).toBe(true); // trained windows: all present
+          else if (c.length > k) expect(ref.includes(1)).toBe(true);
+          expect(Array.from(set.mismatches(c))).toEqual(ref);
+          const big = new Uint8Array(c.length + 5).fill(7);
+          const n = set.signalInto(c, 1, c.length, big, 2);
+          expect(Array.from(big.subarray(2, 2 + n))).toEqual(ref.slice(1));
+          expect([big[1], big[2 + n]]).toEqual([7, 7]);
+        }
+      }
+      // The scan really ran in WebAssembly (Node 20 has it), not only in the JS fallback.
+      expect((set as unknown as { wasm: unknown }).wasm).toBeTruthy();
+      expectSame(set, naive, []);
+    }
+  });
+
   it('windows that differ only in their oldest calls (equal low lanes) stay distinct, every width', () => {
     // Many stored keys share lane 0 (and lanes 1.. for wide keys): a probe that compared only part of
     // the key would report the untrained prefixes as present.
