@@ -159,7 +159,7 @@ describe('loadDatasetAsync on the fixtures', () => {
 
   it('readTraceFiles(Async) with format auto over mixed formats equals readTraceFile on each', async () => {
     const files = [
-      fixture('adfa', 'UTD-0001.txt'),
+      fixture('adfa', 'one-line.txt'),
       fixture('unm', 'single.int.gz'),
       fixture('strace', 'real-f.strace'),
       fixture('unm', 'big.int.gz'),

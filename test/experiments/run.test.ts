@@ -131,7 +131,13 @@ describe('mixing SunOS and Linux traces by name', () => {
     const { mapTable } = await import('../../src/experiments/run.js');
     const { sunosToLinux, loadCallsTable, tableByName } = await import('../../src/traces/syscalls/index.js');
     const { Alphabet } = await import('../../src/traces/alphabet.js');
-    const sun = loadCallsTable(join(ROOT, 'test', 'fixtures', 'traces', 'calls.txt.sun-excerpt'));
+    // A UNM-style table (one name per line, the line number is the call's number), written here in an
+    // order of our own: the test is about the name mapping, not SunOS's numbering.
+    const dir = mkdtempSync(join(tmpdir(), 'stidebench-sun-'));
+    const tablePath = join(dir, 'calls.txt.sun');
+    writeFileSync(tablePath, ['exit', 'read', 'open', 'sbreak', 'close', 'execv', 'stat'].join('\n') + '\n');
+    const sun = loadCallsTable(tablePath);
+    rmSync(dir, { recursive: true, force: true });
     const linux = tableByName('linux-x86_64');
     const mapped = mapTable(sun, sunosToLinux, 'sunos-to-linux');
     const sbreak = sun.numberOf('sbreak')!;

@@ -40,13 +40,13 @@ describe('UNM reader', () => {
   it('reads sendmail-style lines with two trailing spaces', () => {
     const r = read('sendmail-style.int');
     expect(r.traces).toHaveLength(1);
-    expect(r.traces[0]!.pid).toBe(551);
-    expect(calls(r.traces[0]!)).toEqual([4, 2, 66]);
+    expect(r.traces[0]!.pid).toBe(812);
+    expect(calls(r.traces[0]!)).toEqual([5, 3, 17]);
   });
 
   it('reads TAB separators and a trailing blank line (stide/normal style)', () => {
     const r = read('tab-blank-end.int');
-    expect(calls(r.traces[0]!)).toEqual([90, 125, 125, 4, 1]);
+    expect(calls(r.traces[0]!)).toEqual([5, 106, 106, 3, 1]);
   });
 
   it('tolerates CRLF and a missing final newline', () => {
