@@ -1,5 +1,8 @@
-// Small helpers shared by tests: build encoded traces from syscall names; collect what a command writes.
+// Small helpers shared by tests: build encoded traces from syscall names; collect what a command writes;
+// a CLI entry with only the live commands (run under tsx, so the live tests need no build).
 
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { Alphabet } from '../src/traces/alphabet.js';
 import type { Trace, Label } from '../src/traces/trace.js';
@@ -43,4 +46,22 @@ export function collectOutput(): { out: Writable; text: () => string } {
     }),
     text: () => buf,
   };
+}
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** Writes `<dir>/cli-entry.ts`: the live commands (record, train, watch) under commander; returns its path. */
+export function writeLiveCliEntry(dir: string): string {
+  const entry = join(dir, 'cli-entry.ts');
+  writeFileSync(
+    entry,
+    [
+      `import { Command } from ${JSON.stringify(join(ROOT, 'node_modules/commander/esm.mjs'))};`,
+      `import { registerLiveCommands } from ${JSON.stringify(join(ROOT, 'src/cli/live.ts'))};`,
+      `const p = new Command();`,
+      `registerLiveCommands(p);`,
+      `p.parseAsync(process.argv).catch((e) => { process.stderr.write('stidebench: ' + e.message + '\\n'); process.exit(1); });`,
+    ].join('\n'),
+  );
+  return entry;
 }

@@ -14,7 +14,7 @@ import { ratioThreshold } from '../../src/eval/threshold.js';
 import { loadModel, saveModel, trainFromFiles, type SavedModel } from '../../src/live/model-file.js';
 import { record } from '../../src/live/record.js';
 import { watch, type WatchResult } from '../../src/live/watch.js';
-import { collectOutput } from '../helpers.js';
+import { collectOutput, writeLiveCliEntry } from '../helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'stidebench-e2e-'));
@@ -100,17 +100,7 @@ describe('end to end: record -> train -> watch (real strace, real tar)', () => {
   });
 
   it('the same flow through the CLI: record (argv after --), train, watch --json --input', () => {
-    const entry = join(dir, 'cli-entry.ts');
-    writeFileSync(
-      entry,
-      [
-        `import { Command } from ${JSON.stringify(join(ROOT, 'node_modules/commander/esm.mjs'))};`,
-        `import { registerLiveCommands } from ${JSON.stringify(join(ROOT, 'src/cli/live.ts'))};`,
-        `const p = new Command();`,
-        `registerLiveCommands(p);`,
-        `p.parseAsync(process.argv).catch((e) => { process.stderr.write('stidebench: ' + e.message + '\\n'); process.exit(1); });`,
-      ].join('\n'),
-    );
+    const entry = writeLiveCliEntry(dir);
     const tsx = join(ROOT, 'node_modules/.bin/tsx');
     const run = (args: string[]) => spawnSync(tsx, [entry, ...args], { encoding: 'utf8', cwd: dir });
     const attack = join(dir, 'attack.strace');

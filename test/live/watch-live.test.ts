@@ -4,7 +4,7 @@
 // make record exit 4. bpftrace tests skip with a message where eBPF cannot run.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { record } from '../../src/live/record.js';
 import { trainFromFiles, type SavedModel } from '../../src/live/model-file.js';
 import { procStat } from '../../src/live/procs.js';
 import { watch } from '../../src/live/watch.js';
-import { collectOutput } from '../helpers.js';
+import { collectOutput, writeLiveCliEntry } from '../helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'stidebench-watch-live-'));
@@ -158,17 +158,7 @@ describe.skipIf(noBpf !== null)('bpftrace backend', () => {
       // What was recorded plus what was lost is about what dd made (2 calls per byte).
       expect(lines + r.lostEvents).toBeGreaterThan(550_000);
       // The command line says so and exits 4 (unless --allow-loss).
-      const entry = join(dir, 'cli-entry.ts');
-      writeFileSync(
-        entry,
-        [
-          `import { Command } from ${JSON.stringify(join(ROOT, 'node_modules/commander/esm.mjs'))};`,
-          `import { registerLiveCommands } from ${JSON.stringify(join(ROOT, 'src/cli/live.ts'))};`,
-          `const p = new Command();`,
-          `registerLiveCommands(p);`,
-          `p.parseAsync(process.argv).catch((e) => { process.stderr.write('stidebench: ' + e.message + '\\n'); process.exit(1); });`,
-        ].join('\n'),
-      );
+      const entry = writeLiveCliEntry(dir);
       const cli = (extra: string[]) =>
         spawnSync(join(ROOT, 'node_modules/.bin/tsx'), [entry, 'record', '-o', join(dir, 'dd2.trace'), '--backend', 'bpftrace', ...extra, '--', 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1', 'count=300000'], {
           encoding: 'utf8',
