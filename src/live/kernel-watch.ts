@@ -21,6 +21,7 @@ import type { SavedModel } from './model-file.js';
 import { allTasks, procStat, stalled, withDescendants } from './procs.js';
 import { exitStatusOf } from './record.js';
 import {
+  CappedList,
   DelaySample,
   formatAlarm,
   formatSummary,
@@ -33,7 +34,7 @@ import {
   type WatchResult,
   type WatchSource,
   type WatchSummary,
-  SUMMARY_RECORDS,
+  listedRecords,
 } from './watch.js';
 import { kernelProgram, type KernelScope } from './kernel-program.js';
 
@@ -75,14 +76,12 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
   // kept only with keepReports, as watch.ts keeps its processLog), a thread's first-alarm state goes with
   // its end line, and the listed latencies/actions stop at SUMMARY_RECORDS (counted beyond).
   const reports: AlarmReport[] = [];
-  const latencies: ProcessLatency[] = [];
-  let processesAlarmed = 0;
+  const latencies = new CappedList<ProcessLatency>();
   const endedSum = { processes: 0, events: 0, windows: 0, mismatches: 0, alarms: 0 };
   const endedRecords: ProcessRecord[] = [];
   const alive = new Map<number, Partial<ThreadCounts>>();
   const firstAlarm = new Map<number, { event: number; action: ActionRecord['action'] | null }>();
-  const actionRecords: ActionRecord[] = [];
-  let actionsOmitted = 0;
+  const actionRecords = new CappedList<ActionRecord>();
   const delays = new DelaySample();
   let totalEvents = 0;
   let totalMismatches = 0;
@@ -118,10 +117,7 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
         act = action === 'report' ? 'none' : pid > 1 && pid !== process.pid ? (action === 'stop' ? 'stopped' : 'killed') : 'refused';
         if (act === 'stopped') stoppedAny = true;
         firstAlarm.set(tid, { event, action: act === 'none' ? null : act });
-        processesAlarmed++;
-        if (latencies.length < SUMMARY_RECORDS) {
-          latencies.push({ pid: tid, program: comm || null, calls: event + 1, window, ms: Math.round(Number(ns - t0) / 1000) / 1000 });
-        }
+        latencies.add({ pid: tid, program: comm || null, calls: event + 1, window, ms: Math.round(Number(ns - t0) / 1000) / 1000 });
       }
       delays.add(Number(nowNs - ns) / 1e6);
       const r: AlarmReport = {
@@ -154,10 +150,7 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
       // The thread is gone: its action is final (a reused tid is a new thread, with a first alarm of its own).
       const fa = firstAlarm.get(tid);
       if (fa !== undefined) {
-        if (fa.action !== null) {
-          if (actionRecords.length < SUMMARY_RECORDS) actionRecords.push({ pid: tid, action: fa.action, callsAfterAction: t.events - (fa.event + 1) });
-          else actionsOmitted++;
-        }
+        if (fa.action !== null) actionRecords.add({ pid: tid, action: fa.action, callsAfterAction: t.events - (fa.event + 1) });
         firstAlarm.delete(tid);
       }
     } else if (c === 64 /* @ */) {
@@ -260,16 +253,14 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
     });
   }
   const processes = keep ? [...endedRecords, ...living].sort((x, y) => x.pid - y.pid) : [];
-  const actions: ActionRecord[] = [...actionRecords];
+  const liveActions: ActionRecord[] = [];
   for (const [tid, fa] of firstAlarm) {
     if (fa.action === null) continue;
-    if (actions.length >= SUMMARY_RECORDS) {
-      actionsOmitted++;
-      continue;
-    }
     const p = living.find((x) => x.pid === tid);
-    actions.push({ pid: tid, action: fa.action, callsAfterAction: p ? p.events - (fa.event + 1) : 0 });
+    liveActions.push({ pid: tid, action: fa.action, callsAfterAction: p ? p.events - (fa.event + 1) : 0 });
   }
+  const { processesAlarmed, ...listed } = listedRecords(latencies, actionRecords, liveActions);
+  const actions = listed.actions;
   const leftStopped = actions.filter((a) => a.action === 'stopped' && /^[Tt]$/.test(procStat(a.pid)?.state ?? '')).map((a) => a.pid);
   const sum = (f: (p: ProcessRecord) => number): number => living.reduce((acc, p) => acc + f(p), 0);
   const events = Math.max(totalEvents, endedSum.events + sum((p) => p.events));
@@ -288,10 +279,7 @@ export async function watchKernel(model: SavedModel, source: Exclude<WatchSource
     reports: nReports,
     processesAlarmed,
     latencyClock: 'trace',
-    latency: latencies,
-    actions,
-    ...(processesAlarmed > latencies.length ? { latencyOmitted: processesAlarmed - latencies.length } : {}),
-    ...(actionsOmitted > 0 ? { actionsOmitted } : {}),
+    ...listed,
     leftStopped,
     alarmDelayMs: delays.stats(),
     skippedLines: 0,

@@ -248,6 +248,38 @@ export class DelaySample {
   }
 }
 
+/** The first SUMMARY_RECORDS records of a kind (alarmed processes, actions) and how many there were. */
+export class CappedList<T> {
+  readonly items: T[] = [];
+  total = 0;
+
+  add(x: T): void {
+    this.total++;
+    if (this.items.length < SUMMARY_RECORDS) this.items.push(x);
+  }
+}
+
+/**
+ * The summary's listed records, for every backend: first-alarm latencies, and the actions on processes
+ * that ended followed by those on processes still live (the first SUMMARY_RECORDS of them), each with
+ * the count of those not listed when there are any.
+ */
+export function listedRecords(
+  latency: CappedList<ProcessLatency>,
+  endedActions: CappedList<ActionRecord>,
+  liveActions: Iterable<ActionRecord>,
+): Pick<WatchSummary, 'processesAlarmed' | 'latency' | 'actions' | 'latencyOmitted' | 'actionsOmitted'> {
+  const actions = [...endedActions.items, ...liveActions];
+  const actionsOmitted = endedActions.total - endedActions.items.length + Math.max(0, actions.length - SUMMARY_RECORDS);
+  return {
+    processesAlarmed: latency.total,
+    latency: latency.items,
+    actions: actions.slice(0, SUMMARY_RECORDS),
+    ...(latency.total > latency.items.length ? { latencyOmitted: latency.total - latency.items.length } : {}),
+    ...(actionsOmitted > 0 ? { actionsOmitted } : {}),
+  };
+}
+
 /** Adds to an insertion-ordered set, forgetting the oldest entry beyond `cap`. */
 export function addBounded(set: Set<number>, v: number, cap: number): void {
   set.add(v);
@@ -303,14 +335,12 @@ export class Watcher implements EventSink {
   private started = performance.now();
   private endedAt: number | undefined;
   private ended = { processes: 0, windows: 0, mismatches: 0, alarms: 0 };
-  /** The first SUMMARY_RECORDS first-alarm latencies; processesAlarmed counts all. */
-  private readonly latencies: ProcessLatency[] = [];
-  private processesAlarmed = 0;
+  /** First-alarm latencies (the first SUMMARY_RECORDS; total = processes alarmed). */
+  private readonly latencies = new CappedList<ProcessLatency>();
   /** Actions on processes still live (callsAfterAction still counting), by pid. */
   private readonly actions = new Map<number, ActionRecord>();
   /** Actions on processes that ended (the first SUMMARY_RECORDS), and how many more were not kept. */
-  private readonly actionRecords: ActionRecord[] = [];
-  private actionsOmitted = 0;
+  private readonly actionRecords = new CappedList<ActionRecord>();
   private sawTraceTime = false;
   /** Alarm delays (ms) of live alarms with wall-clock trace timestamps. */
   readonly delays = new DelaySample();
@@ -394,8 +424,7 @@ export class Watcher implements EventSink {
     // Everything kept per pid goes with it (a reused pid is a new process, seen created anew).
     this.tree.delete(pid);
     const a = this.actions.get(pid);
-    if (a !== undefined && this.actionRecords.length < SUMMARY_RECORDS) this.actionRecords.push(a);
-    else if (a !== undefined) this.actionsOmitted++;
+    if (a !== undefined) this.actionRecords.add(a);
     this.actions.delete(pid);
   }
 
@@ -409,7 +438,7 @@ export class Watcher implements EventSink {
       detector: [...this.detector.processes()].length,
       tree: this.tree.size,
       actions: this.actions.size,
-      records: this.latencies.length + this.actionRecords.length,
+      records: this.latencies.items.length + this.actionRecords.items.length,
       delaySamples: this.delays.samples.length,
     };
   }
@@ -458,16 +487,13 @@ export class Watcher implements EventSink {
     if (first) {
       const traceMs = ts === ts && info.firstTs === info.firstTs ? (ts - info.firstTs) * 1000 : NaN;
       const wallMs = performance.now() - info.firstWall;
-      this.processesAlarmed++;
-      if (this.latencies.length < SUMMARY_RECORDS) {
-        this.latencies.push({
-          pid,
-          program: this.programOf(pid) ?? null,
-          calls: s.firstAlarmEvent + 1,
-          window: s.firstAlarmWindow,
-          ms: traceMs === traceMs ? round3(traceMs) : round3(wallMs),
-        });
-      }
+      this.latencies.add({
+        pid,
+        program: this.programOf(pid) ?? null,
+        calls: s.firstAlarmEvent + 1,
+        window: s.firstAlarmWindow,
+        ms: traceMs === traceMs ? round3(traceMs) : round3(wallMs),
+      });
     } else if (windowIndex - info.lastReported < this.frame) {
       return;
     }
@@ -556,6 +582,7 @@ export class Watcher implements EventSink {
     }
     const seconds = (this.endedAt - this.started) / 1000;
     const events = this.detector.events;
+    const { processesAlarmed, ...listed } = listedRecords(this.latencies, this.actionRecords, this.actions.values());
     return {
       type: 'summary',
       backend: this.backend,
@@ -569,14 +596,9 @@ export class Watcher implements EventSink {
       mismatches: this.ended.mismatches,
       alarms: this.ended.alarms,
       reports: this.reports,
-      processesAlarmed: this.processesAlarmed,
+      processesAlarmed,
       latencyClock: this.sawTraceTime ? 'trace' : 'wall',
-      latency: this.latencies,
-      actions: [...this.actionRecords, ...this.actions.values()].slice(0, SUMMARY_RECORDS),
-      ...(this.processesAlarmed > this.latencies.length ? { latencyOmitted: this.processesAlarmed - this.latencies.length } : {}),
-      ...(this.actionsOmitted + Math.max(0, this.actionRecords.length + this.actions.size - SUMMARY_RECORDS) > 0
-        ? { actionsOmitted: this.actionsOmitted + Math.max(0, this.actionRecords.length + this.actions.size - SUMMARY_RECORDS) }
-        : {}),
+      ...listed,
       leftStopped: this.leftStopped,
       alarmDelayMs: this.delays.stats(),
       skippedLines: this.skippedLines,
