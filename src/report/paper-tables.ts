@@ -34,6 +34,14 @@ export interface Column {
   note?: string;
 }
 
+/** The columns naming a cell (dataset, detector, k) that begin every per-cell table, and its DB size. */
+const CELL_COLUMNS: readonly Column[] = [
+  { key: 'dataset', title: 'dataset', align: 'l' },
+  { key: 'detector', title: 'detector', align: 'l' },
+  { key: 'k', title: 'k', align: 'r' },
+];
+const DB_SIZE_COLUMN: Column = { key: 'dbSize', title: 'DB size', align: 'r', note: 'distinct windows' };
+
 export interface PaperTable {
   id: 'headline' | 'window-size' | 'families' | 'throughput';
   title: string;
@@ -127,10 +135,8 @@ export function headlineTable(doc: MetricsDocument, choice: HeadlineChoice): Pap
       'FPR = normal test traces with an alarm / normal test traces; decision FPR = alarming windows / windows of normal test traces (Warrender 1999; ' +
       'windows of one trace are not independent, so no interval); mismatch = mismatching windows / windows, pooled.',
     columns: [
-      { key: 'dataset', title: 'dataset', align: 'l' },
-      { key: 'detector', title: 'detector', align: 'l' },
-      { key: 'k', title: 'k', align: 'r' },
-      { key: 'dbSize', title: 'DB size', align: 'r', note: 'distinct windows' },
+      ...CELL_COLUMNS,
+      DB_SIZE_COLUMN,
       { key: 'dr', title: 'DR (attack traces)', align: 'r' },
       { key: 'intrusions', title: 'intrusions detected', align: 'r' },
       { key: 'fpr', title: 'FPR (normal traces)', align: 'r' },
@@ -165,9 +171,7 @@ export function familyTable(doc: MetricsDocument, choice: HeadlineChoice): Paper
     title: `Detection rate per attack family at ${headlineTitle(choice)}`,
     caption: 'Attack traces of the family with an alarm / attack traces of the family, Wilson 95% interval.',
     columns: [
-      { key: 'dataset', title: 'dataset', align: 'l' },
-      { key: 'detector', title: 'detector', align: 'l' },
-      { key: 'k', title: 'k', align: 'r' },
+      ...CELL_COLUMNS,
       ...families.map((f, i) => ({ key: `f${i}`, title: f, align: 'r' as const })),
     ],
     rows,
@@ -213,10 +217,8 @@ export function windowSizeTable(doc: MetricsDocument, choice: HeadlineChoice, ta
       'FPR on the calibration normal traces (never test traces) is at most α; DR and the realised test FPR at that threshold with seeded bootstrap 95% intervals; ' +
       't = that threshold (∞: no threshold meets α).',
     columns: [
-      { key: 'dataset', title: 'dataset', align: 'l' },
-      { key: 'detector', title: 'detector', align: 'l' },
-      { key: 'k', title: 'k', align: 'r' },
-      { key: 'dbSize', title: 'DB size', align: 'r', note: 'distinct windows' },
+      ...CELL_COLUMNS,
+      DB_SIZE_COLUMN,
       { key: 'dbBytes', title: 'DB bytes', align: 'r' },
       { key: 'auc', title: 'AUC', align: 'r' },
       ...targetFprs.flatMap((t, i) => [
